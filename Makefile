@@ -1,0 +1,75 @@
+# segment — customer segmentation inside SQLite.
+#
+#   make            build dist/segment.so (load it with `.load ./dist/segment`)
+#   make test       install what is missing, build, run every test
+#   make demo       install what is missing, build the demo shop, print its segments
+#   make install    copy dist/segment.so to $(PREFIX)/lib/sqlite3 (PREFIX=/usr/local)
+#   make clean
+#
+# The extension links no SQLite library: the host process provides it.
+
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN     = -std=c99 -Wall -Wextra -Wpedantic -Werror
+CFLAGS  += $(OPT) $(WARN) -D_POSIX_C_SOURCE=200809L
+PREFIX  ?= /usr/local
+LIBDIR   = $(PREFIX)/lib/sqlite3
+
+CORE_SRC = $(sort $(wildcard ext/core/*.c))
+CORE_HDR = $(wildcard ext/core/*.h)
+GLUE_SRC = $(sort $(wildcard ext/*.c))
+GLUE_HDR = $(wildcard ext/*.h)
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(sort $(wildcard tests/unit/test_*.c)))
+SQL_TESTS  = $(patsubst tests/sql/%.c,build/sql/%,$(sort $(wildcard tests/sql/test_*.c)))
+
+.PHONY: all test unit sqltest demo install clean deps
+
+all: dist/segment.so
+
+dist/segment.so: $(CORE_SRC) $(GLUE_SRC) $(CORE_HDR) $(GLUE_HDR)
+	@mkdir -p dist
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $(CORE_SRC) $(GLUE_SRC) -lm
+
+# Unit tests: the pure core alone, no SQLite.
+build/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/testutil.h
+	@mkdir -p build/unit
+	$(CC) $(CFLAGS) -Iext/core -o $@ $< $(CORE_SRC) -lcmocka -lm
+
+# Integration tests: a real SQLite connection that loads dist/segment.so.
+build/sql/%: tests/sql/%.c tests/sql/sqltest.h dist/segment.so
+	@mkdir -p build/sql
+	$(CC) $(CFLAGS) -Iext/core -o $@ $< -lsqlite3 -lcmocka -lm
+
+build/gen_shop: examples/gen_shop.c
+	@mkdir -p build
+	$(CC) $(CFLAGS) -o $@ $< -lsqlite3 -lm
+
+deps:
+	@scripts/install-deps
+
+unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t || exit 1; done
+
+sqltest: $(SQL_TESTS) build/gen_shop
+	@for t in $(SQL_TESTS); do echo "== $$t"; ./$$t || exit 1; done
+
+test: deps
+	@$(MAKE) --no-print-directory dist/segment.so
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory sqltest
+	@echo "all tests passed"
+
+examples/shop.db: build/gen_shop
+	rm -f $@ && ./build/gen_shop --size demo $@
+
+demo: deps
+	@$(MAKE) --no-print-directory dist/segment.so examples/shop.db
+	sqlite3 -box examples/shop.db < examples/demo.sql
+
+install: dist/segment.so
+	install -d $(DESTDIR)$(LIBDIR)
+	install -m 0644 dist/segment.so $(DESTDIR)$(LIBDIR)/segment.so
+
+clean:
+	rm -rf dist build examples/shop.db

@@ -1,0 +1,1464 @@
+/*
+** vtab_segments.c — the `segments` virtual table: per-customer RFM
+** features, scores and segment over the shop's own tables.
+**
+**     CREATE VIRTUAL TABLE shop_rfm USING segments(
+**       orders = 'orders', customer = 'customer_id',
+**       ordered_at = 'created_at', amount = 'total',
+**       filter = 'status <> ''cancelled''',   -- optional
+**       customers = 'customers',              -- optional: list non-buyers
+**       as_of = '2025-01-01');                -- optional, default today
+**     SELECT segment, count(*) FROM shop_rfm GROUP BY 1;
+**     SELECT * FROM shop_rfm WHERE customer_id = 42;
+**     SELECT * FROM shop_rfm('2024-06-30');            -- as of another date
+**     INSERT INTO shop_rfm(shop_rfm) VALUES('refresh'); -- store shop_rfm_members
+**
+** The options are documented in docs/segments.md; each is checked by
+** segmentsParseOptions with an error that names it.
+**
+** HOW IT WORKS
+** A "membership" is every customer's features and scores as of one day.
+** It is computed in one pass: one prepared SELECT of (customer, date,
+** amount) over the orders, each row grouped in C (core/customers.c), then
+** scored (core/quantile.c) and sorted by customer id.  Nothing is written
+** to the user's tables.
+**
+** Freshness: a membership is keyed by the data version of every attached
+** database (SQLITE_FCNTL_DATA_VERSION: commits by anyone) and this
+** connection's total_changes (its own uncommitted writes).  A SELECT reuses
+** the cached membership only when both are unchanged and it was computed
+** outside an explicit transaction (a ROLLBACK changes neither counter, so a
+** membership computed inside a transaction is used by that statement's
+** cursor only).  Two memberships are cached (two as_of dates: a self-join).
+**
+** Plans (idxNum bits, set by segmentsBestIndex):
+**   1  as_of = ?     the hidden column (shop_rfm('2024-06-30'))
+**   2  customer_id = ?   a hash lookup
+**   4  customer_id IN (...)  all values at once (sqlite3_vtab_in)
+**   8  segment = ?   the customers of the RFM codes that map to it
+** With none of 2, 4, 8 the cursor walks all customers in id order.
+**
+** mode='manual': SELECTs without as_of= read <name>_members, the copy the
+** last 'refresh' stored, through an ordinary statement.
+**
+** Shadow tables: <name>_config (k, v) holds the format version and the
+** last refresh; <name>_members holds the refreshed membership, readable by
+** any program without the extension.
+*/
+#include "segment.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/breaks.h"
+#include "core/customers.h"
+#include "core/dates.h"
+#include "core/maps.h"
+#include "map_table.h"
+#include "sql_guard.h"
+
+#define SEGMENTS_FORMAT_VERSION 1
+#define NO_ORDERS_SEGMENT "No orders"
+
+enum { DATE_AUTO, DATE_ISO, DATE_UNIX, DATE_JULIAN };
+enum { BAD_DATES_ERROR, BAD_DATES_SKIP };
+enum { MODE_LIVE, MODE_MANUAL };
+
+enum {
+  COL_CUSTOMER_ID, COL_FIRST_ORDER, COL_LAST_ORDER, COL_RECENCY_DAYS,
+  COL_FREQUENCY, COL_MONETARY, COL_AVG_ORDER, COL_R, COL_F, COL_M, COL_RFM,
+  COL_SEGMENT, COL_AS_OF, COL_COMMAND
+};
+
+/* The visible columns, as declared and as stored in <name>_members. */
+#define SEGMENTS_COLUMNS                                                     \
+  "customer_id, first_order TEXT, last_order TEXT, recency_days INTEGER, "   \
+  "frequency INTEGER, monetary REAL, avg_order REAL, r INTEGER, f INTEGER, " \
+  "m INTEGER, rfm INTEGER, segment TEXT"
+
+#define PLAN_AS_OF 1
+#define PLAN_CUSTOMER_EQ 2
+#define PLAN_CUSTOMER_IN 4
+#define PLAN_SEGMENT 8
+
+typedef struct SegmentsOptions {
+  char *zOrders;       /* orders=: table or view, one row per order */
+  char *zCustomer;     /* customer=: its customer column */
+  char *zOrderedAt;    /* ordered_at=: its date column */
+  char *zAmount;       /* amount=: its value column */
+  char *zFilter;       /* filter=: an SQL expression, or NULL */
+  char *zCustomers;    /* customers=: a table listing every customer, or NULL */
+  char *zCustomersId;  /* customers_id=: its id column (default: customer=) */
+  char *zAsOf;         /* as_of=: a date, or NULL for today */
+  char *zMap;          /* map=: built-in name or map table (default rfm11) */
+  char *zBreaks;       /* breaks=: fixed cut points as JSON, or NULL */
+  int nBins;           /* bins= */
+  int eDateFormat;     /* date_format= */
+  int eBadDates;       /* bad_dates= */
+  int nMoneyDecimals;  /* money_decimals= */
+  int eMode;           /* mode= */
+  seg_breaks breaks;   /* zBreaks parsed */
+} SegmentsOptions;
+
+/* Every customer's features and scores as of one day. */
+typedef struct Membership {
+  int nRef;
+  int32_t iAsOfDay;
+  sqlite3_uint64 iDataVersion;  /* the key it was computed under */
+  sqlite3_int64 nTotalChanges;
+  int bShareable;               /* computed outside a transaction */
+  seg_customers *pCust;
+  const seg_builtin_map *pBuiltin;  /* the map: built-in ... */
+  seg_codemap *pUserMap;            /* ... or read from a table */
+  uint32_t *aByCode;            /* rows in id order, grouped by RFM code */
+  uint32_t aCodeEnd[1000];      /* aByCode[aCodeEnd[c-1]..aCodeEnd[c]) */
+  sqlite3_int64 nSkipped;       /* orders skipped: unreadable dates */
+} Membership;
+
+#define CACHE_SIZE 2
+
+typedef struct SegmentsTable {
+  sqlite3_vtab base;            /* Base class - must be first */
+  sqlite3 *db;
+  char *zSchema;                /* schema of the virtual table */
+  char *zName;                  /* its name */
+  char *zSource;                /* "schema". prefix for the user's tables, or "" */
+  SegmentsOptions opt;
+  int bFilterChecked;           /* filter= passed sql_guard */
+  int bComputing;               /* guard against orders that read us */
+  Membership *aCache[CACHE_SIZE];
+} SegmentsTable;
+
+typedef struct SegmentsCursor {
+  sqlite3_vtab_cursor base;     /* Base class - must be first */
+  Membership *pM;               /* live mode: the membership walked */
+  const uint32_t *aRow;         /* the rows to visit, in order */
+  uint32_t *aOwned;             /* aRow when the cursor allocated it */
+  size_t nRow, iRow;
+  sqlite3_stmt *pStmt;          /* manual mode: over <name>_members */
+  int bEof;
+} SegmentsCursor;
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static void setError(SegmentsTable *pTab, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  sqlite3_free(pTab->base.zErrMsg);
+  pTab->base.zErrMsg = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+}
+
+/* ---- options ----------------------------------------------------------------- */
+
+static const char *const azOptionNames =
+    "orders=, customer=, ordered_at=, amount=, filter=, customers=, "
+    "customers_id=, as_of=, bins=, map=, breaks=, date_format=, bad_dates=, "
+    "money_decimals=, mode=";
+
+static void optionsFree(SegmentsOptions *p) {
+  sqlite3_free(p->zOrders);
+  sqlite3_free(p->zCustomer);
+  sqlite3_free(p->zOrderedAt);
+  sqlite3_free(p->zAmount);
+  sqlite3_free(p->zFilter);
+  sqlite3_free(p->zCustomers);
+  sqlite3_free(p->zCustomersId);
+  sqlite3_free(p->zAsOf);
+  sqlite3_free(p->zMap);
+  sqlite3_free(p->zBreaks);
+  memset(p, 0, sizeof(*p));
+}
+
+/* The value of "key = value": trimmed, and unquoted when it is a quoted SQL
+** string ('it''s' -> it's, "x" -> x).  NULL when out of memory. */
+static char *optionValue(const char *z) {
+  int n;
+  char *zOut;
+  while (*z == ' ' || *z == '\t' || *z == '\n' || *z == '\r') z++;
+  n = (int)strlen(z);
+  while (n > 0 && (z[n - 1] == ' ' || z[n - 1] == '\t' || z[n - 1] == '\n' ||
+                   z[n - 1] == '\r'))
+    n--;
+  if (n >= 2 && (z[0] == '\'' || z[0] == '"') && z[n - 1] == z[0]) {
+    char q = z[0];
+    int j = 0;
+    zOut = sqlite3_malloc(n);
+    if (!zOut) return NULL;
+    for (int i = 1; i < n - 1; i++) {
+      zOut[j++] = z[i];
+      if (z[i] == q && z[i + 1] == q) i++;
+    }
+    zOut[j] = 0;
+    return zOut;
+  }
+  return sqlite3_mprintf("%.*s", n, z);
+}
+
+/* Parse one integer option in lo..hi; -1 when it is not one. */
+static int optionInt(const char *zValue, int lo, int hi) {
+  int v = 0, n = 0;
+  if (!zValue[0]) return -1;
+  for (const char *p = zValue; *p; p++) {
+    if (*p < '0' || *p > '9' || ++n > 3) return -1;
+    v = v * 10 + (*p - '0');
+  }
+  return v >= lo && v <= hi ? v : -1;
+}
+
+/* Parse argv[3..] into p.  SQLITE_OK, or an error with *pzErr set. */
+static int segmentsParseOptions(int argc, const char *const *argv,
+                                SegmentsOptions *p, char **pzErr) {
+  int seenBins = 0;
+  memset(p, 0, sizeof(*p));
+  p->nBins = 5;
+  p->nMoneyDecimals = 2;
+  for (int i = 3; i < argc; i++) {
+    const char *zArg = argv[i];
+    const char *zEq = strchr(zArg, '=');
+    char zKey[32];
+    char *zValue;
+    char **pzText = NULL;
+    int nKey;
+    if (!zEq) {
+      *pzErr = sqlite3_mprintf(
+          "segments: option '%s' must be key=value (expected %s)", zArg,
+          azOptionNames);
+      return SQLITE_ERROR;
+    }
+    while (*zArg == ' ' || *zArg == '\t' || *zArg == '\n' || *zArg == '\r') zArg++;
+    nKey = (int)(zEq - zArg);
+    while (nKey > 0 && (zArg[nKey - 1] == ' ' || zArg[nKey - 1] == '\t')) nKey--;
+    if (nKey <= 0 || nKey >= (int)sizeof(zKey)) nKey = 0;
+    memcpy(zKey, zArg, nKey);
+    zKey[nKey] = 0;
+    if (strcmp(zKey, "orders") == 0) pzText = &p->zOrders;
+    else if (strcmp(zKey, "customer") == 0) pzText = &p->zCustomer;
+    else if (strcmp(zKey, "ordered_at") == 0) pzText = &p->zOrderedAt;
+    else if (strcmp(zKey, "amount") == 0) pzText = &p->zAmount;
+    else if (strcmp(zKey, "filter") == 0) pzText = &p->zFilter;
+    else if (strcmp(zKey, "customers") == 0) pzText = &p->zCustomers;
+    else if (strcmp(zKey, "customers_id") == 0) pzText = &p->zCustomersId;
+    else if (strcmp(zKey, "as_of") == 0) pzText = &p->zAsOf;
+    else if (strcmp(zKey, "map") == 0) pzText = &p->zMap;
+    else if (strcmp(zKey, "breaks") == 0) pzText = &p->zBreaks;
+    zValue = optionValue(zEq + 1);
+    if (!zValue) return SQLITE_NOMEM;
+    if (pzText) {
+      if (*pzText) {
+        *pzErr = sqlite3_mprintf("segments: option '%s' given twice", zKey);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+      if (!zValue[0]) {
+        *pzErr = sqlite3_mprintf("segments: option '%s' is empty", zKey);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+      *pzText = zValue;
+      continue;
+    }
+    /* The options that are not text. */
+    if (strcmp(zKey, "bins") == 0) {
+      p->nBins = optionInt(zValue, SEG_MIN_BINS, SEG_MAX_BINS);
+      if (seenBins++ || p->nBins < 0) {
+        *pzErr = seenBins > 1
+            ? sqlite3_mprintf("segments: option 'bins' given twice")
+            : sqlite3_mprintf(
+                  "segments: bins must be an integer from 2 to 9, got '%s'",
+                  zValue);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+    } else if (strcmp(zKey, "money_decimals") == 0) {
+      p->nMoneyDecimals = optionInt(zValue, 0, 6);
+      if (p->nMoneyDecimals < 0) {
+        *pzErr = sqlite3_mprintf(
+            "segments: money_decimals must be an integer from 0 to 6, got '%s'",
+            zValue);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+    } else if (strcmp(zKey, "date_format") == 0) {
+      static const char *const az[] = {"auto", "iso", "unix", "julian"};
+      p->eDateFormat = -1;
+      for (int k = 0; k < 4; k++)
+        if (strcmp(zValue, az[k]) == 0) p->eDateFormat = k;
+      if (p->eDateFormat < 0) {
+        *pzErr = sqlite3_mprintf(
+            "segments: date_format must be 'auto', 'iso', 'unix' or "
+            "'julian', got '%s'",
+            zValue);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+    } else if (strcmp(zKey, "bad_dates") == 0) {
+      if (strcmp(zValue, "error") == 0) p->eBadDates = BAD_DATES_ERROR;
+      else if (strcmp(zValue, "skip") == 0) p->eBadDates = BAD_DATES_SKIP;
+      else {
+        *pzErr = sqlite3_mprintf(
+            "segments: bad_dates must be 'error' or 'skip', got '%s'", zValue);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+    } else if (strcmp(zKey, "mode") == 0) {
+      if (strcmp(zValue, "live") == 0) p->eMode = MODE_LIVE;
+      else if (strcmp(zValue, "manual") == 0) p->eMode = MODE_MANUAL;
+      else {
+        *pzErr = sqlite3_mprintf(
+            "segments: mode must be 'live' or 'manual', got '%s'", zValue);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+    } else {
+      *pzErr = sqlite3_mprintf("segments: unknown option '%s' (expected %s)",
+                               zKey, azOptionNames);
+      sqlite3_free(zValue);
+      return SQLITE_ERROR;
+    }
+    sqlite3_free(zValue);
+  }
+
+  /* Required options, then the ones that depend on each other. */
+  {
+    static const struct {
+      const char *zName, *zWhat;
+    } aReq[] = {{"orders", "the table or view of orders"},
+                {"customer", "the column of the customer id"},
+                {"ordered_at", "the column of the order date"},
+                {"amount", "the column of the order value"}};
+    char *az[4];
+    az[0] = p->zOrders, az[1] = p->zCustomer, az[2] = p->zOrderedAt,
+    az[3] = p->zAmount;
+    for (int k = 0; k < 4; k++) {
+      if (!az[k]) {
+        *pzErr = sqlite3_mprintf("segments: missing option %s= (%s)",
+                                 aReq[k].zName, aReq[k].zWhat);
+        return SQLITE_ERROR;
+      }
+    }
+  }
+  if (p->zCustomersId && !p->zCustomers) {
+    *pzErr = sqlite3_mprintf(
+        "segments: customers_id= needs customers= (the table it is a column "
+        "of)");
+    return SQLITE_ERROR;
+  }
+  if (p->zBreaks) {
+    char zErr[256];
+    if (seenBins) {
+      *pzErr = sqlite3_mprintf(
+          "segments: bins= and breaks= conflict (breaks= sets the bins: n "
+          "cut points make n+1 bins)");
+      return SQLITE_ERROR;
+    }
+    if (seg_breaks_parse(p->zBreaks, strlen(p->zBreaks), &p->breaks, zErr,
+                         sizeof(zErr)) != 0) {
+      *pzErr = sqlite3_mprintf("segments: %s", zErr);
+      return SQLITE_ERROR;
+    }
+  }
+  if (p->zAsOf && sqlite3_stricmp(p->zAsOf, "today") != 0) {
+    int32_t day;
+    if (seg_day_from_text(p->zAsOf, strlen(p->zAsOf), &day) != 0) {
+      *pzErr = sqlite3_mprintf(
+          "segments: as_of '%s' is not a date (expected YYYY-MM-DD or "
+          "'today')",
+          p->zAsOf);
+      return SQLITE_ERROR;
+    }
+  }
+  {
+    const seg_builtin_map *pMap = seg_builtin_map_find(p->zMap ? p->zMap : "rfm11");
+    int bad = 0;
+    if (pMap && p->zBreaks) {
+      bad = p->breaks.r.n + 1 != 5 || p->breaks.f.n + 1 != 5 ||
+            p->breaks.m.n + 1 != 5;
+    } else if (pMap) {
+      bad = p->nBins != 5;
+    }
+    if (bad) {
+      *pzErr = sqlite3_mprintf(
+          "segments: map '%s' covers scores 1 to 5, so it needs 5 bins "
+          "(give bins=5, or a map table for other bins)",
+          pMap->name);
+      return SQLITE_ERROR;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/* ---- checking the user's tables ------------------------------------------- */
+
+/* SQLITE_OK when zTable has column zCol (zCol NULL: when zTable exists). */
+static int checkColumn(SegmentsTable *pTab, const char *zOption,
+                       const char *zTable, const char *zCol, char **pzErr) {
+  sqlite3_stmt *pStmt = NULL;
+  int nCol = 0, found = 0;
+  int rc = sqlite3_prepare_v2(
+      pTab->db,
+      "SELECT name FROM pragma_table_xinfo(?1, ?2)", -1, &pStmt, 0);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_bind_text(pStmt, 1, zTable, -1, SQLITE_STATIC);
+  if (pTab->zSource[0]) sqlite3_bind_text(pStmt, 2, pTab->zSchema, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    nCol++;
+    if (zCol && zName && sqlite3_stricmp(zName, zCol) == 0) found = 1;
+  }
+  rc = sqlite3_finalize(pStmt);
+  if (rc != SQLITE_OK) return rc;
+  if (nCol == 0) {
+    *pzErr = sqlite3_mprintf("segments: no table or view \"%s\" (%s=)", zTable,
+                             zOption);
+    return SQLITE_ERROR;
+  }
+  if (zCol && !found) {
+    *pzErr = sqlite3_mprintf("segments: no column \"%s\" in table \"%s\" (%s=)",
+                             zCol, zTable, zOption);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* "(SELECT NULL AS "a", NULL AS "b", ...)": the columns of zTable and no
+** code, for sql_guard to compile the filter against. */
+static char *standInFrom(SegmentsTable *pTab, const char *zTable) {
+  sqlite3_stmt *pStmt = NULL;
+  sqlite3_str *pStr = sqlite3_str_new(pTab->db);
+  int n = 0;
+  if (sqlite3_prepare_v2(pTab->db,
+                         "SELECT name FROM pragma_table_xinfo(?1, ?2)", -1,
+                         &pStmt, 0) == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, zTable, -1, SQLITE_STATIC);
+    if (pTab->zSource[0]) sqlite3_bind_text(pStmt, 2, pTab->zSchema, -1, SQLITE_STATIC);
+    while (sqlite3_step(pStmt) == SQLITE_ROW) {
+      const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+      sqlite3_str_appendf(pStr, "%sNULL AS \"%w\"", n++ ? ", " : "(SELECT ",
+                          zName ? zName : "");
+    }
+  }
+  sqlite3_finalize(pStmt);
+  sqlite3_str_appendall(pStr, n ? ")" : "(SELECT NULL)");
+  return sqlite3_str_finish(pStr);
+}
+
+/* Vet filter= once per connection of the table (sql_guard.c). */
+static int checkFilter(SegmentsTable *pTab) {
+  char *zFrom, *zErr = NULL;
+  int rc;
+  if (!pTab->opt.zFilter || pTab->bFilterChecked) return SQLITE_OK;
+  zFrom = standInFrom(pTab, pTab->opt.zOrders);
+  if (!zFrom) return SQLITE_NOMEM;
+  rc = segment_guard_expression(pTab->db, "segments", "filter",
+                                pTab->opt.zFilter, zFrom, &zErr);
+  sqlite3_free(zFrom);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(pTab->base.zErrMsg);
+    pTab->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errmsg(pTab->db));
+    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+  }
+  pTab->bFilterChecked = 1;
+  return SQLITE_OK;
+}
+
+/* Everything CREATE checks beyond the option syntax: tables, columns, the
+** filter, the map table. */
+static int checkTables(SegmentsTable *pTab, char **pzErr) {
+  const SegmentsOptions *o = &pTab->opt;
+  int rc = checkColumn(pTab, "orders", o->zOrders, NULL, pzErr);
+  if (rc == SQLITE_OK) rc = checkColumn(pTab, "customer", o->zOrders, o->zCustomer, pzErr);
+  if (rc == SQLITE_OK) rc = checkColumn(pTab, "ordered_at", o->zOrders, o->zOrderedAt, pzErr);
+  if (rc == SQLITE_OK) rc = checkColumn(pTab, "amount", o->zOrders, o->zAmount, pzErr);
+  if (rc == SQLITE_OK && o->zCustomers)
+    rc = checkColumn(pTab, o->zCustomersId ? "customers_id" : "customers",
+                     o->zCustomers,
+                     o->zCustomersId ? o->zCustomersId : o->zCustomer, pzErr);
+  if (rc == SQLITE_OK && o->zFilter) {
+    rc = checkFilter(pTab);
+    if (rc != SQLITE_OK) {
+      *pzErr = pTab->base.zErrMsg;
+      pTab->base.zErrMsg = NULL;
+    }
+  }
+  if (rc == SQLITE_OK && o->zMap && !seg_builtin_map_find(o->zMap)) {
+    seg_codemap *pMap = NULL;
+    rc = segment_map_table_load(pTab->db, "segments", o->zMap, &pMap, pzErr);
+    seg_codemap_free(pMap);
+  }
+  return rc;
+}
+
+/* ---- memberships --------------------------------------------------------- */
+
+static void membershipUnref(Membership *pM) {
+  if (pM && --pM->nRef == 0) {
+    seg_customers_free(pM->pCust);
+    seg_codemap_free(pM->pUserMap);
+    sqlite3_free(pM->aByCode);
+    sqlite3_free(pM);
+  }
+}
+
+/* The RFM code of row c (0: no orders). */
+static int rowCode(const seg_customer *c) {
+  return c->frequency ? c->r * 100 + c->f * 10 + c->m : 0;
+}
+
+static const char *membershipSegment(const Membership *pM, int code) {
+  if (code == 0) return NO_ORDERS_SEGMENT;
+  if (pM->pUserMap) return seg_codemap_segment(pM->pUserMap, code);
+  return seg_builtin_map_segment(pM->pBuiltin, code / 100, code / 10 % 10,
+                                 code % 10);
+}
+
+/* Group the rows (in id order) by RFM code, for segment = ? plans. */
+static int membershipIndexCodes(Membership *pM) {
+  const seg_customers *t = pM->pCust;
+  uint32_t aStart[1000];
+  if (pM->aByCode) return SQLITE_OK;
+  pM->aByCode = sqlite3_malloc64((t->n ? t->n : 1) * sizeof(uint32_t));
+  if (!pM->aByCode) return SQLITE_NOMEM;
+  memset(pM->aCodeEnd, 0, sizeof(pM->aCodeEnd));
+  for (size_t i = 0; i < t->n; i++) pM->aCodeEnd[rowCode(&t->rows[i])]++;
+  for (int c = 0, sum = 0; c < 1000; c++) {
+    aStart[c] = (uint32_t)sum;
+    sum += (int)pM->aCodeEnd[c];
+    pM->aCodeEnd[c] = (uint32_t)sum;
+  }
+  for (size_t i = 0; i < t->n; i++) {
+    uint32_t iRow = t->order[i];
+    pM->aByCode[aStart[rowCode(&t->rows[iRow])]++] = iRow;
+  }
+  return SQLITE_OK;
+}
+
+/* The key of the data a membership reflects; see HOW IT WORKS. */
+static sqlite3_uint64 dataVersion(sqlite3 *db) {
+  sqlite3_uint64 key = 0;
+  const char *zDb;
+  for (int i = 0; (zDb = sqlite3_db_name(db, i)) != NULL; i++) {
+    unsigned int v = 0;
+    if (sqlite3_file_control(db, zDb, SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK)
+      v = 0;
+    key = key * 1000003u + v;
+  }
+  return key;
+}
+
+/* Today (UTC) as a day number. */
+static int32_t today(void) {
+  time_t now = time(NULL);
+  return (int32_t)(now >= 0 ? now / 86400 : -((-now + 86399) / 86400));
+}
+
+/* The day of one order date value; 0, or -1 when it cannot be read. */
+static int orderDay(int eFormat, sqlite3_stmt *pStmt, int iCol, int32_t *pDay) {
+  int eType = sqlite3_column_type(pStmt, iCol);
+  switch (eType) {
+    case SQLITE_TEXT:
+      if (eFormat == DATE_AUTO || eFormat == DATE_ISO) {
+        return seg_day_from_text((const char *)sqlite3_column_text(pStmt, iCol),
+                                 (size_t)sqlite3_column_bytes(pStmt, iCol), pDay);
+      }
+      break;
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+      if (eFormat == DATE_UNIX || (eFormat == DATE_AUTO && eType == SQLITE_INTEGER))
+        return seg_day_from_unix(sqlite3_column_double(pStmt, iCol), pDay);
+      if (eFormat == DATE_JULIAN || eFormat == DATE_AUTO)
+        return seg_day_from_julian(sqlite3_column_double(pStmt, iCol), pDay);
+      break;
+  }
+  return -1;
+}
+
+/* The row of the customer whose id is column iCol; -1 with *pRc set to
+** SQLITE_NOMEM or SQLITE_MISMATCH (an id that is neither integer nor
+** text), -2 for a NULL id. */
+static int64_t findCustomer(seg_customers *t, sqlite3_stmt *pStmt, int iCol,
+                            int *pRc) {
+  int64_t i;
+  double x;
+  switch (sqlite3_column_type(pStmt, iCol)) {
+    case SQLITE_INTEGER:
+      i = seg_customers_find_int(t, sqlite3_column_int64(pStmt, iCol), 1);
+      break;
+    case SQLITE_TEXT:
+      i = seg_customers_find_text(t, (const char *)sqlite3_column_text(pStmt, iCol),
+                                  (size_t)sqlite3_column_bytes(pStmt, iCol), 1);
+      break;
+    case SQLITE_FLOAT:
+      x = sqlite3_column_double(pStmt, iCol);
+      if (x == (double)(sqlite3_int64)x && x > -9.2e18 && x < 9.2e18) {
+        i = seg_customers_find_int(t, (sqlite3_int64)x, 1);
+        break;
+      }
+      *pRc = SQLITE_MISMATCH;
+      return -1;
+    case SQLITE_NULL:
+      return -2;
+    default:
+      *pRc = SQLITE_MISMATCH;
+      return -1;
+  }
+  if (i < 0) *pRc = SQLITE_NOMEM;
+  return i;
+}
+
+/* A description of the order row the statement is on: "orders row 12"
+** (the rowid) or "orders row #12" (the 12th row read, for a view). */
+static char *orderRowName(SegmentsTable *pTab, sqlite3_stmt *pStmt, int bRowid,
+                          sqlite3_int64 nRead) {
+  if (bRowid)
+    return sqlite3_mprintf("%s row %lld", pTab->opt.zOrders,
+                           sqlite3_column_int64(pStmt, 3));
+  return sqlite3_mprintf("%s row #%lld", pTab->opt.zOrders, nRead);
+}
+
+static char *describeColumn(sqlite3_stmt *pStmt, int iCol) {
+  return segment_value_describe(sqlite3_column_value(pStmt, iCol));
+}
+
+/* Read the orders (and customers) into a new membership as of iAsOfDay. */
+static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
+                             Membership **ppM) {
+  const SegmentsOptions *o = &pTab->opt;
+  Membership *pM = NULL;
+  sqlite3_stmt *pStmt = NULL;
+  char *zSql = NULL;
+  int bRowid = 1;
+  sqlite3_int64 nRead = 0;
+  seg_score_options score;
+  int rc;
+
+  *ppM = NULL;
+  if (pTab->bComputing) {
+    setError(pTab, "segments: %s reads %s itself", o->zOrders, pTab->zName);
+    return SQLITE_ERROR;
+  }
+  rc = checkFilter(pTab);
+  if (rc != SQLITE_OK) return rc;
+  pTab->bComputing = 1;
+
+  pM = sqlite3_malloc(sizeof(*pM));
+  if (!pM) {
+    rc = SQLITE_NOMEM;
+    goto compute_end;
+  }
+  memset(pM, 0, sizeof(*pM));
+  pM->nRef = 1;
+  pM->iAsOfDay = iAsOfDay;
+  pM->pCust = seg_customers_new();
+  if (!pM->pCust) {
+    rc = SQLITE_NOMEM;
+    goto compute_end;
+  }
+  pM->pBuiltin = seg_builtin_map_find(o->zMap ? o->zMap : "rfm11");
+  if (!pM->pBuiltin) {
+    char *zErr = NULL;
+    rc = segment_map_table_load(pTab->db, "segments", o->zMap, &pM->pUserMap,
+                                &zErr);
+    if (rc != SQLITE_OK) {
+      sqlite3_free(pTab->base.zErrMsg);
+      pTab->base.zErrMsg = zErr;
+      goto compute_end;
+    }
+  }
+
+  /* The orders: with the rowid when the source has one, for messages. */
+  for (int attempt = 0; attempt < 2 && !pStmt; attempt++) {
+    bRowid = attempt == 0;
+    sqlite3_free(zSql);
+    zSql = sqlite3_mprintf(
+        "SELECT \"%w\", \"%w\", \"%w\"%s FROM %s\"%w\"%s%s%s", o->zCustomer,
+        o->zOrderedAt, o->zAmount, bRowid ? ", rowid" : "", pTab->zSource,
+        o->zOrders, o->zFilter ? " WHERE (" : "", o->zFilter ? o->zFilter : "",
+        o->zFilter ? "\n)" : "");
+    if (!zSql) {
+      rc = SQLITE_NOMEM;
+      goto compute_end;
+    }
+    rc = sqlite3_prepare_v2(pTab->db, zSql, -1, &pStmt, 0);
+    if (rc != SQLITE_OK && !bRowid) {
+      setError(pTab, "segments: cannot read %s: %s", o->zOrders,
+               sqlite3_errmsg(pTab->db));
+      goto compute_end;
+    }
+  }
+
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    int32_t day;
+    int64_t iRow;
+    int hasAmount = 0;
+    double amount = 0;
+    nRead++;
+    if (orderDay(o->eDateFormat, pStmt, 1, &day) != 0) {
+      if (o->eBadDates == BAD_DATES_SKIP) {
+        pM->nSkipped++;
+        continue;
+      }
+      char *zRow = orderRowName(pTab, pStmt, bRowid, nRead);
+      char *zVal = describeColumn(pStmt, 1);
+      setError(pTab,
+               "segments: %s: %s %s is not a date (ISO-8601, unix seconds or "
+               "julian day; bad_dates='skip' skips such rows)",
+               zRow, o->zOrderedAt, zVal);
+      sqlite3_free(zRow);
+      sqlite3_free(zVal);
+      rc = SQLITE_ERROR;
+      goto compute_end;
+    }
+    if (day > iAsOfDay) continue;
+    switch (sqlite3_column_type(pStmt, 2)) {
+      case SQLITE_NULL:
+        break;
+      case SQLITE_INTEGER:
+      case SQLITE_FLOAT:
+        hasAmount = 1;
+        amount = sqlite3_column_double(pStmt, 2);
+        break;
+      default:
+        if (sqlite3_value_numeric_type(sqlite3_column_value(pStmt, 2)) != SQLITE_TEXT &&
+            sqlite3_column_type(pStmt, 2) != SQLITE_BLOB) {
+          hasAmount = 1;
+          amount = sqlite3_column_double(pStmt, 2);
+        } else {
+          hasAmount = -1;
+        }
+    }
+    if (hasAmount < 0 || (hasAmount && (amount != amount || amount - amount != 0))) {
+      char *zRow = orderRowName(pTab, pStmt, bRowid, nRead);
+      char *zVal = describeColumn(pStmt, 2);
+      setError(pTab, "segments: %s: %s %s is not a finite number", zRow,
+               o->zAmount, zVal);
+      sqlite3_free(zRow);
+      sqlite3_free(zVal);
+      rc = SQLITE_ERROR;
+      goto compute_end;
+    }
+    iRow = findCustomer(pM->pCust, pStmt, 0, &rc);
+    if (iRow == -2) continue; /* no customer: not anyone's order */
+    if (iRow < 0) {
+      if (rc == SQLITE_MISMATCH) {
+        char *zRow = orderRowName(pTab, pStmt, bRowid, nRead);
+        char *zVal = describeColumn(pStmt, 0);
+        setError(pTab,
+                 "segments: %s: %s %s is not a customer id (expected an "
+                 "integer or a text)",
+                 zRow, o->zCustomer, zVal);
+        sqlite3_free(zRow);
+        sqlite3_free(zVal);
+        rc = SQLITE_ERROR;
+      }
+      goto compute_end;
+    }
+    seg_customers_add_order(pM->pCust, iRow, day, hasAmount, amount);
+  }
+  if (rc != SQLITE_DONE) {
+    if (!pTab->base.zErrMsg || rc != SQLITE_NOMEM)
+      setError(pTab, "segments: cannot read %s: %s", o->zOrders,
+               sqlite3_errmsg(pTab->db));
+    goto compute_end;
+  }
+  sqlite3_finalize(pStmt);
+  pStmt = NULL;
+
+  /* Customers without orders, when a customers table is given. */
+  if (o->zCustomers) {
+    sqlite3_free(zSql);
+    zSql = sqlite3_mprintf("SELECT \"%w\" FROM %s\"%w\"",
+                           o->zCustomersId ? o->zCustomersId : o->zCustomer,
+                           pTab->zSource, o->zCustomers);
+    rc = zSql ? sqlite3_prepare_v2(pTab->db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
+    if (rc != SQLITE_OK) {
+      if (rc != SQLITE_NOMEM)
+        setError(pTab, "segments: cannot read %s: %s", o->zCustomers,
+                 sqlite3_errmsg(pTab->db));
+      goto compute_end;
+    }
+    while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+      if (findCustomer(pM->pCust, pStmt, 0, &rc) == -1) {
+        if (rc == SQLITE_MISMATCH) {
+          char *zVal = describeColumn(pStmt, 0);
+          setError(pTab,
+                   "segments: %s: id %s is not a customer id (expected an "
+                   "integer or a text)",
+                   o->zCustomers, zVal);
+          sqlite3_free(zVal);
+          rc = SQLITE_ERROR;
+        }
+        goto compute_end;
+      }
+    }
+    if (rc != SQLITE_DONE) {
+      setError(pTab, "segments: cannot read %s: %s", o->zCustomers,
+               sqlite3_errmsg(pTab->db));
+      goto compute_end;
+    }
+  }
+
+  score.bins = o->nBins;
+  score.as_of_day = iAsOfDay;
+  score.money_decimals = o->nMoneyDecimals;
+  score.breaks = o->zBreaks ? &o->breaks : NULL;
+  if (seg_customers_score(pM->pCust, &score, NULL) != 0 ||
+      seg_customers_sort(pM->pCust) != 0) {
+    rc = SQLITE_NOMEM;
+    goto compute_end;
+  }
+  rc = SQLITE_OK;
+
+compute_end:
+  pTab->bComputing = 0;
+  sqlite3_finalize(pStmt);
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK) {
+    *ppM = pM;
+  } else {
+    membershipUnref(pM);
+  }
+  return rc;
+}
+
+/* The membership as of iAsOfDay: the cursor's own, a cached one whose key
+** still holds, or a new one. */
+static int membershipGet(SegmentsTable *pTab, Membership *pCurrent,
+                         int32_t iAsOfDay, Membership **ppM) {
+  sqlite3_uint64 iVersion = dataVersion(pTab->db);
+  sqlite3_int64 nChanges = sqlite3_total_changes64(pTab->db);
+  int bAutocommit = sqlite3_get_autocommit(pTab->db);
+  Membership *pM;
+  int rc;
+
+  /* The same cursor again (the inner loop of a join): same statement. */
+  if (pCurrent && pCurrent->iAsOfDay == iAsOfDay &&
+      pCurrent->iDataVersion == iVersion && pCurrent->nTotalChanges == nChanges) {
+    pCurrent->nRef++;
+    *ppM = pCurrent;
+    return SQLITE_OK;
+  }
+  for (int i = 0; bAutocommit && i < CACHE_SIZE; i++) {
+    pM = pTab->aCache[i];
+    if (pM && pM->iAsOfDay == iAsOfDay && pM->iDataVersion == iVersion &&
+        pM->nTotalChanges == nChanges) {
+      pM->nRef++;
+      *ppM = pM;
+      return SQLITE_OK;
+    }
+  }
+  rc = membershipCompute(pTab, iAsOfDay, &pM);
+  if (rc != SQLITE_OK) return rc;
+  pM->iDataVersion = iVersion;
+  pM->nTotalChanges = nChanges;
+  pM->bShareable = bAutocommit;
+  if (bAutocommit) {
+    /* Newest first; the oldest falls out. */
+    membershipUnref(pTab->aCache[CACHE_SIZE - 1]);
+    memmove(&pTab->aCache[1], &pTab->aCache[0],
+            (CACHE_SIZE - 1) * sizeof(pTab->aCache[0]));
+    pTab->aCache[0] = pM;
+    pM->nRef++;
+  }
+  *ppM = pM;
+  return SQLITE_OK;
+}
+
+/* The as_of day the table uses when no as_of is given. */
+static int32_t defaultAsOf(SegmentsTable *pTab) {
+  int32_t day;
+  if (pTab->opt.zAsOf && sqlite3_stricmp(pTab->opt.zAsOf, "today") != 0 &&
+      seg_day_from_text(pTab->opt.zAsOf, strlen(pTab->opt.zAsOf), &day) == 0)
+    return day;
+  return today();
+}
+
+/* ---- create, connect, destroy ---------------------------------------------- */
+
+static int isColumnName(const char *zName) {
+  static const char *const azCol[] = {
+      "customer_id", "first_order", "last_order", "recency_days", "frequency",
+      "monetary", "avg_order", "r", "f", "m", "rfm", "segment", "as_of"};
+  for (size_t i = 0; i < sizeof(azCol) / sizeof(azCol[0]); i++)
+    if (sqlite3_stricmp(zName, azCol[i]) == 0) return 1;
+  return 0;
+}
+
+static int segmentsInit(sqlite3 *db, void *pAux, int argc,
+                        const char *const *argv, sqlite3_vtab **ppVtab,
+                        char **pzErr, int isCreate) {
+  SegmentsTable *pTab = NULL;
+  char *zSql = NULL;
+  int rc;
+  (void)pAux;
+
+  pTab = sqlite3_malloc(sizeof(*pTab));
+  if (!pTab) return SQLITE_NOMEM;
+  memset(pTab, 0, sizeof(*pTab));
+  pTab->db = db;
+  pTab->zSchema = sqlite3_mprintf("%s", argv[1]);
+  pTab->zName = sqlite3_mprintf("%s", argv[2]);
+  /* The user's tables are read from the schema of the virtual table; a
+  ** temp table reads them from wherever SQLite finds them first. */
+  pTab->zSource = sqlite3_stricmp(argv[1], "temp") == 0
+                      ? sqlite3_mprintf("")
+                      : sqlite3_mprintf("\"%w\".", argv[1]);
+  if (!pTab->zSchema || !pTab->zName || !pTab->zSource) {
+    rc = SQLITE_NOMEM;
+    goto init_error;
+  }
+  rc = segmentsParseOptions(argc, argv, &pTab->opt, pzErr);
+  if (rc != SQLITE_OK) goto init_error;
+  if (isColumnName(argv[2])) {
+    /* The command column is named after the table. */
+    *pzErr = sqlite3_mprintf(
+        "segments: a segments table cannot be named '%s', the name of one of "
+        "its columns (try shop_%s)",
+        argv[2], argv[2]);
+    rc = SQLITE_ERROR;
+    goto init_error;
+  }
+
+  zSql = sqlite3_mprintf(
+      "CREATE TABLE x(" SEGMENTS_COLUMNS ", as_of HIDDEN, \"%w\" HIDDEN)",
+      argv[2]);
+  rc = zSql ? sqlite3_declare_vtab(db, zSql) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  zSql = NULL;
+  if (rc != SQLITE_OK) goto init_error;
+
+  if (isCreate) {
+    rc = checkTables(pTab, pzErr);
+    if (rc != SQLITE_OK) goto init_error;
+    zSql = sqlite3_mprintf(
+        "CREATE TABLE \"%w\".\"%w_config\"(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+        "INSERT INTO \"%w\".\"%w_config\" VALUES('version', %d);"
+        "CREATE TABLE \"%w\".\"%w_members\"(" SEGMENTS_COLUMNS ", as_of TEXT,"
+        " PRIMARY KEY(customer_id));"
+        "CREATE INDEX \"%w\".\"%w_members_segment\" ON \"%w_members\"(segment);",
+        argv[1], argv[2], argv[1], argv[2], SEGMENTS_FORMAT_VERSION, argv[1],
+        argv[2], argv[1], argv[2], argv[2]);
+    rc = zSql ? sqlite3_exec(db, zSql, 0, 0, pzErr) : SQLITE_NOMEM;
+    sqlite3_free(zSql);
+    if (rc != SQLITE_OK) goto init_error;
+  }
+
+  /* INNOCUOUS: the table only reads the tables its own options name (all
+  ** in the same database), runs filter= only after sql_guard has vetted it,
+  ** and writes only its shadow tables, on 'refresh'.  So a view or trigger
+  ** over it, even in a database from someone else, can do nothing that
+  ** the schema could not do with plain SELECTs; and views over segments
+  ** tables are the way reports are written. */
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *ppVtab = &pTab->base;
+  return SQLITE_OK;
+
+init_error:
+  if (rc == SQLITE_NOMEM && pzErr && !*pzErr) *pzErr = NULL;
+  optionsFree(&pTab->opt);
+  sqlite3_free(pTab->zSchema);
+  sqlite3_free(pTab->zName);
+  sqlite3_free(pTab->zSource);
+  sqlite3_free(pTab);
+  return rc;
+}
+
+static int segmentsCreate(sqlite3 *db, void *pAux, int argc,
+                          const char *const *argv, sqlite3_vtab **ppVtab,
+                          char **pzErr) {
+  return segmentsInit(db, pAux, argc, argv, ppVtab, pzErr, 1);
+}
+
+static int segmentsConnect(sqlite3 *db, void *pAux, int argc,
+                           const char *const *argv, sqlite3_vtab **ppVtab,
+                           char **pzErr) {
+  return segmentsInit(db, pAux, argc, argv, ppVtab, pzErr, 0);
+}
+
+static int segmentsDisconnect(sqlite3_vtab *pVtab) {
+  SegmentsTable *pTab = (SegmentsTable *)pVtab;
+  for (int i = 0; i < CACHE_SIZE; i++) membershipUnref(pTab->aCache[i]);
+  optionsFree(&pTab->opt);
+  sqlite3_free(pTab->zSchema);
+  sqlite3_free(pTab->zName);
+  sqlite3_free(pTab->zSource);
+  sqlite3_free(pTab);
+  return SQLITE_OK;
+}
+
+static int segmentsDestroy(sqlite3_vtab *pVtab) {
+  SegmentsTable *pTab = (SegmentsTable *)pVtab;
+  char *zSql = sqlite3_mprintf(
+      "DROP TABLE IF EXISTS \"%w\".\"%w_members\";"
+      "DROP TABLE IF EXISTS \"%w\".\"%w_config\";",
+      pTab->zSchema, pTab->zName, pTab->zSchema, pTab->zName);
+  int rc = zSql ? sqlite3_exec(pTab->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK) segmentsDisconnect(pVtab);
+  return rc;
+}
+
+static int segmentsRename(sqlite3_vtab *pVtab, const char *zNew) {
+  SegmentsTable *pTab = (SegmentsTable *)pVtab;
+  char *zName;
+  char *zSql = sqlite3_mprintf(
+      "ALTER TABLE \"%w\".\"%w_members\" RENAME TO \"%w_members\";"
+      "ALTER TABLE \"%w\".\"%w_config\" RENAME TO \"%w_config\";"
+      "DROP INDEX IF EXISTS \"%w\".\"%w_members_segment\";"
+      "CREATE INDEX \"%w\".\"%w_members_segment\" ON \"%w_members\"(segment);",
+      pTab->zSchema, pTab->zName, zNew, pTab->zSchema, pTab->zName, zNew,
+      pTab->zSchema, pTab->zName, pTab->zSchema, zNew, zNew);
+  int rc = zSql ? sqlite3_exec(pTab->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK) {
+    zName = sqlite3_mprintf("%s", zNew);
+    if (!zName) return SQLITE_NOMEM;
+    sqlite3_free(pTab->zName);
+    pTab->zName = zName;
+  }
+  return rc;
+}
+
+static int segmentsShadowName(const char *zSuffix) {
+  return sqlite3_stricmp(zSuffix, "config") == 0 ||
+         sqlite3_stricmp(zSuffix, "members") == 0;
+}
+
+/* ---- planning ---------------------------------------------------------------- */
+
+static int segmentsBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+  SegmentsTable *pTab = (SegmentsTable *)pVtab;
+  int iAsOf = -1, iCustomer = -1, iSegment = -1, nArg = 0;
+  double nRows = 100000;
+  for (int i = 0; i < CACHE_SIZE; i++)
+    if (pTab->aCache[i]) nRows = (double)pTab->aCache[i]->pCust->n + 1;
+
+  for (int i = 0; i < pInfo->nConstraint; i++) {
+    const struct sqlite3_index_constraint *p = &pInfo->aConstraint[i];
+    if (p->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (p->iColumn == COL_AS_OF) {
+      if (!p->usable) return SQLITE_CONSTRAINT; /* wait for a plan with it */
+      iAsOf = i;
+    } else if (!p->usable) {
+      continue;
+    } else if (sqlite3_stricmp(sqlite3_vtab_collation(pInfo, i), "BINARY") != 0) {
+      continue; /* our lookups compare bytes */
+    } else if (p->iColumn == COL_CUSTOMER_ID && iCustomer < 0) {
+      iCustomer = i;
+    } else if (p->iColumn == COL_SEGMENT && iSegment < 0) {
+      iSegment = i;
+    }
+  }
+  pInfo->idxNum = 0;
+  if (iAsOf >= 0) {
+    pInfo->idxNum |= PLAN_AS_OF;
+    pInfo->aConstraintUsage[iAsOf].argvIndex = ++nArg;
+    pInfo->aConstraintUsage[iAsOf].omit = 1;
+  }
+  if (iCustomer >= 0) {
+    int bLive = pTab->opt.eMode == MODE_LIVE || iAsOf >= 0;
+    if (bLive && sqlite3_vtab_in(pInfo, iCustomer, -1)) {
+      sqlite3_vtab_in(pInfo, iCustomer, 1);
+      pInfo->idxNum |= PLAN_CUSTOMER_IN;
+    } else {
+      pInfo->idxNum |= PLAN_CUSTOMER_EQ;
+    }
+    pInfo->aConstraintUsage[iCustomer].argvIndex = ++nArg;
+    pInfo->aConstraintUsage[iCustomer].omit = 1;
+    pInfo->estimatedCost = 10;
+    pInfo->estimatedRows = 1;
+  } else if (iSegment >= 0) {
+    pInfo->idxNum |= PLAN_SEGMENT;
+    pInfo->aConstraintUsage[iSegment].argvIndex = ++nArg;
+    pInfo->aConstraintUsage[iSegment].omit = 1;
+    pInfo->estimatedCost = nRows / 5;
+    pInfo->estimatedRows = (sqlite3_int64)(nRows / 5);
+  } else {
+    pInfo->estimatedCost = nRows;
+    pInfo->estimatedRows = (sqlite3_int64)nRows;
+    if (pInfo->nOrderBy == 1 && pInfo->aOrderBy[0].iColumn == COL_CUSTOMER_ID &&
+        !pInfo->aOrderBy[0].desc)
+      pInfo->orderByConsumed = 1;
+  }
+  return SQLITE_OK;
+}
+
+/* ---- cursors -------------------------------------------------------------------- */
+
+static int segmentsOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+  SegmentsCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  (void)pVtab;
+  if (!pCur) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  pCur->bEof = 1;
+  *ppCursor = &pCur->base;
+  return SQLITE_OK;
+}
+
+static void cursorReset(SegmentsCursor *pCur) {
+  sqlite3_free(pCur->aOwned);
+  pCur->aOwned = NULL;
+  pCur->aRow = NULL;
+  pCur->nRow = pCur->iRow = 0;
+  sqlite3_finalize(pCur->pStmt);
+  pCur->pStmt = NULL;
+  pCur->bEof = 1;
+}
+
+static int segmentsClose(sqlite3_vtab_cursor *cur) {
+  SegmentsCursor *pCur = (SegmentsCursor *)cur;
+  cursorReset(pCur);
+  membershipUnref(pCur->pM);
+  sqlite3_free(pCur);
+  return SQLITE_OK;
+}
+
+/* The row of the customer id in v, or -1. */
+static int64_t lookupCustomer(const Membership *pM, sqlite3_value *v) {
+  seg_customers *t = pM->pCust;
+  double x;
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+      return seg_customers_find_int(t, sqlite3_value_int64(v), 0);
+    case SQLITE_FLOAT:
+      x = sqlite3_value_double(v);
+      if (x == (double)(sqlite3_int64)x && x > -9.2e18 && x < 9.2e18)
+        return seg_customers_find_int(t, (sqlite3_int64)x, 0);
+      return -1;
+    case SQLITE_TEXT:
+      return seg_customers_find_text(t, (const char *)sqlite3_value_text(v),
+                                     (size_t)sqlite3_value_bytes(v), 0);
+    default:
+      return -1;
+  }
+}
+
+/* Append row iRow to the cursor's own list. */
+static int cursorAdd(SegmentsCursor *pCur, size_t *pnAlloc, uint32_t iRow) {
+  if (pCur->nRow == *pnAlloc) {
+    size_t n = *pnAlloc ? *pnAlloc * 2 : 16;
+    uint32_t *a = sqlite3_realloc64(pCur->aOwned, n * sizeof(uint32_t));
+    if (!a) return SQLITE_NOMEM;
+    pCur->aOwned = a;
+    *pnAlloc = n;
+  }
+  pCur->aOwned[pCur->nRow++] = iRow;
+  return SQLITE_OK;
+}
+
+/* Manual mode: a statement over <name>_members. */
+static int manualFilter(SegmentsCursor *pCur, SegmentsTable *pTab, int idxNum,
+                        sqlite3_value *pKey) {
+  char *zSql;
+  int rc;
+  sqlite3_stmt *pStmt = NULL;
+  int bRefreshed = 0;
+  zSql = sqlite3_mprintf("SELECT 1 FROM \"%w\".\"%w_config\" WHERE k='refreshed_at'",
+                         pTab->zSchema, pTab->zName);
+  rc = zSql ? sqlite3_prepare_v2(pTab->db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK) {
+    bRefreshed = sqlite3_step(pStmt) == SQLITE_ROW;
+    rc = sqlite3_finalize(pStmt);
+  }
+  if (rc != SQLITE_OK) return rc;
+  if (!bRefreshed) {
+    setError(pTab,
+             "segments: %s is in mode 'manual' and has not been refreshed yet "
+             "(run INSERT INTO \"%s\"(\"%s\") VALUES('refresh'))",
+             pTab->zName, pTab->zName, pTab->zName);
+    return SQLITE_ERROR;
+  }
+  zSql = sqlite3_mprintf(
+      "SELECT customer_id, first_order, last_order, recency_days, frequency, "
+      "monetary, avg_order, r, f, m, rfm, segment, as_of "
+      "FROM \"%w\".\"%w_members\"%s ORDER BY customer_id",
+      pTab->zSchema, pTab->zName,
+      (idxNum & PLAN_CUSTOMER_EQ) ? " WHERE customer_id = ?1"
+      : (idxNum & PLAN_SEGMENT) ? " WHERE segment = ?1" : "");
+  rc = zSql ? sqlite3_prepare_v2(pTab->db, zSql, -1, &pCur->pStmt, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc != SQLITE_OK) return rc;
+  if (pKey) sqlite3_bind_value(pCur->pStmt, 1, pKey);
+  rc = sqlite3_step(pCur->pStmt);
+  pCur->bEof = rc != SQLITE_ROW;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int segmentsFilter(sqlite3_vtab_cursor *cur, int idxNum,
+                          const char *idxStr, int argc, sqlite3_value **argv) {
+  SegmentsCursor *pCur = (SegmentsCursor *)cur;
+  SegmentsTable *pTab = (SegmentsTable *)cur->pVtab;
+  int32_t iAsOfDay;
+  int iArg = 0, rc;
+  Membership *pM = NULL;
+  (void)idxStr, (void)argc;
+
+  cursorReset(pCur);
+  if (idxNum & PLAN_AS_OF) {
+    sqlite3_value *v = argv[iArg++];
+    if (sqlite3_value_type(v) == SQLITE_NULL) {
+      iAsOfDay = defaultAsOf(pTab);
+    } else if (sqlite3_value_type(v) != SQLITE_TEXT ||
+               seg_day_from_text((const char *)sqlite3_value_text(v),
+                                 (size_t)sqlite3_value_bytes(v), &iAsOfDay) != 0) {
+      char *zVal = segment_value_describe(v);
+      setError(pTab, "segments: as_of must be a date like '2024-06-30', got %s",
+               zVal ? zVal : "?");
+      sqlite3_free(zVal);
+      return SQLITE_ERROR;
+    }
+  } else {
+    iAsOfDay = defaultAsOf(pTab);
+    if (pTab->opt.eMode == MODE_MANUAL) {
+      return manualFilter(pCur, pTab, idxNum,
+                          (idxNum & (PLAN_CUSTOMER_EQ | PLAN_SEGMENT)) ? argv[iArg] : NULL);
+    }
+  }
+
+  rc = membershipGet(pTab, pCur->pM, iAsOfDay, &pM);
+  if (rc != SQLITE_OK) return rc;
+  membershipUnref(pCur->pM);
+  pCur->pM = pM;
+
+  if (idxNum & (PLAN_CUSTOMER_EQ | PLAN_CUSTOMER_IN)) {
+    size_t nAlloc = 0;
+    sqlite3_value *v = argv[iArg];
+    if (idxNum & PLAN_CUSTOMER_IN) {
+      for (rc = sqlite3_vtab_in_first(v, &v); rc == SQLITE_OK && v;
+           rc = sqlite3_vtab_in_next(argv[iArg], &v)) {
+        int64_t iRow = lookupCustomer(pM, v);
+        if (iRow >= 0 && cursorAdd(pCur, &nAlloc, (uint32_t)iRow) != SQLITE_OK)
+          return SQLITE_NOMEM;
+      }
+      if (rc != SQLITE_OK && rc != SQLITE_DONE) return rc;
+    } else {
+      int64_t iRow = lookupCustomer(pM, v);
+      if (iRow >= 0 && cursorAdd(pCur, &nAlloc, (uint32_t)iRow) != SQLITE_OK)
+        return SQLITE_NOMEM;
+    }
+    pCur->aRow = pCur->aOwned;
+  } else if (idxNum & PLAN_SEGMENT) {
+    const char *zWant = (const char *)sqlite3_value_text(argv[iArg]);
+    size_t nAlloc = 0;
+    if (zWant) {
+      rc = membershipIndexCodes(pM);
+      if (rc != SQLITE_OK) return rc;
+      for (int code = 0; code < 1000; code++) {
+        uint32_t iStart = code ? pM->aCodeEnd[code - 1] : 0;
+        if (iStart == pM->aCodeEnd[code]) continue;
+        if (strcmp(membershipSegment(pM, code), zWant) != 0) continue;
+        for (uint32_t k = iStart; k < pM->aCodeEnd[code]; k++)
+          if (cursorAdd(pCur, &nAlloc, pM->aByCode[k]) != SQLITE_OK)
+            return SQLITE_NOMEM;
+      }
+    }
+    pCur->aRow = pCur->aOwned;
+  } else {
+    pCur->aRow = pM->pCust->order;
+    pCur->nRow = pM->pCust->n;
+  }
+  pCur->bEof = pCur->nRow == 0;
+  return SQLITE_OK;
+}
+
+static int segmentsNext(sqlite3_vtab_cursor *cur) {
+  SegmentsCursor *pCur = (SegmentsCursor *)cur;
+  if (pCur->pStmt) {
+    int rc = sqlite3_step(pCur->pStmt);
+    pCur->bEof = rc != SQLITE_ROW;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  pCur->bEof = ++pCur->iRow >= pCur->nRow;
+  return SQLITE_OK;
+}
+
+static int segmentsEof(sqlite3_vtab_cursor *cur) {
+  return ((SegmentsCursor *)cur)->bEof;
+}
+
+static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
+                          int iCol) {
+  SegmentsCursor *pCur = (SegmentsCursor *)cur;
+  const Membership *pM = pCur->pM;
+  const seg_customer *c;
+  char zDate[SEG_DAY_FORMAT_SIZE];
+
+  if (pCur->pStmt) {
+    if (iCol <= COL_AS_OF) sqlite3_result_value(ctx, sqlite3_column_value(pCur->pStmt, iCol));
+    return SQLITE_OK;
+  }
+  c = &pM->pCust->rows[pCur->aRow[pCur->iRow]];
+  switch (iCol) {
+    case COL_CUSTOMER_ID:
+      if (c->is_text)
+        sqlite3_result_text(ctx, seg_customers_text(pM->pCust, c),
+                            (int)c->text_len, SQLITE_TRANSIENT);
+      else
+        sqlite3_result_int64(ctx, c->id);
+      break;
+    case COL_FIRST_ORDER:
+    case COL_LAST_ORDER:
+      if (c->frequency) {
+        seg_day_format(iCol == COL_FIRST_ORDER ? c->first_day : c->last_day, zDate);
+        sqlite3_result_text(ctx, zDate, -1, SQLITE_TRANSIENT);
+      }
+      break;
+    case COL_RECENCY_DAYS:
+      if (c->frequency) sqlite3_result_int64(ctx, (sqlite3_int64)pM->iAsOfDay - c->last_day);
+      break;
+    case COL_FREQUENCY: sqlite3_result_int64(ctx, c->frequency); break;
+    case COL_MONETARY: sqlite3_result_double(ctx, c->monetary); break;
+    case COL_AVG_ORDER:
+      if (c->n_amount) sqlite3_result_double(ctx, c->monetary / (double)c->n_amount);
+      break;
+    case COL_R: if (c->r) sqlite3_result_int(ctx, c->r); break;
+    case COL_F: if (c->f) sqlite3_result_int(ctx, c->f); break;
+    case COL_M: if (c->m) sqlite3_result_int(ctx, c->m); break;
+    case COL_RFM: if (c->frequency) sqlite3_result_int(ctx, rowCode(c)); break;
+    case COL_SEGMENT:
+      sqlite3_result_text(ctx, membershipSegment(pM, rowCode(c)), -1, SQLITE_TRANSIENT);
+      break;
+    case COL_AS_OF:
+      seg_day_format(pM->iAsOfDay, zDate);
+      sqlite3_result_text(ctx, zDate, -1, SQLITE_TRANSIENT);
+      break;
+    default:
+      break; /* the command column reads as NULL */
+  }
+  return SQLITE_OK;
+}
+
+static int segmentsRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
+  SegmentsCursor *pCur = (SegmentsCursor *)cur;
+  *pRowid = pCur->pStmt ? 0 : (sqlite3_int64)pCur->aRow[pCur->iRow] + 1;
+  return SQLITE_OK;
+}
+
+/* ---- commands: INSERT INTO t(t) VALUES('refresh') ------------------------------ */
+
+/* Store the membership as of the table's as_of in <name>_members, replacing
+** what was there.  The writes run inside the INSERT statement, so a failure
+** anywhere rolls all of them back with it: the old members stay. */
+static int segmentsRefresh(SegmentsTable *pTab) {
+  Membership *pM = NULL;
+  sqlite3_stmt *pInsert = NULL;
+  char *zSql;
+  char zAsOf[SEG_DAY_FORMAT_SIZE];
+  int rc = membershipGet(pTab, NULL, defaultAsOf(pTab), &pM);
+  if (rc != SQLITE_OK) return rc;
+  seg_day_format(pM->iAsOfDay, zAsOf);
+
+  zSql = sqlite3_mprintf("DELETE FROM \"%w\".\"%w_members\"", pTab->zSchema,
+                         pTab->zName);
+  rc = zSql ? sqlite3_exec(pTab->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc != SQLITE_OK) goto refresh_end;
+  zSql = sqlite3_mprintf(
+      "INSERT INTO \"%w\".\"%w_members\" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8, ?9, ?10, ?11, ?12, ?13)",
+      pTab->zSchema, pTab->zName);
+  rc = zSql ? sqlite3_prepare_v2(pTab->db, zSql, -1, &pInsert, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc != SQLITE_OK) goto refresh_end;
+  for (size_t i = 0; i < pM->pCust->n; i++) {
+    const seg_customer *c = &pM->pCust->rows[pM->pCust->order[i]];
+    char zFirst[SEG_DAY_FORMAT_SIZE], zLast[SEG_DAY_FORMAT_SIZE];
+    int code = rowCode(c);
+    if (c->is_text)
+      sqlite3_bind_text(pInsert, 1, seg_customers_text(pM->pCust, c),
+                        (int)c->text_len, SQLITE_STATIC);
+    else
+      sqlite3_bind_int64(pInsert, 1, c->id);
+    for (int k = 2; k <= 12; k++) sqlite3_bind_null(pInsert, k);
+    if (c->frequency) {
+      seg_day_format(c->first_day, zFirst);
+      seg_day_format(c->last_day, zLast);
+      sqlite3_bind_text(pInsert, 2, zFirst, -1, SQLITE_STATIC);
+      sqlite3_bind_text(pInsert, 3, zLast, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(pInsert, 4, (sqlite3_int64)pM->iAsOfDay - c->last_day);
+      sqlite3_bind_int(pInsert, 8, c->r);
+      sqlite3_bind_int(pInsert, 9, c->f);
+      sqlite3_bind_int(pInsert, 10, c->m);
+      sqlite3_bind_int(pInsert, 11, code);
+    }
+    sqlite3_bind_int64(pInsert, 5, c->frequency);
+    sqlite3_bind_double(pInsert, 6, c->monetary);
+    if (c->n_amount) sqlite3_bind_double(pInsert, 7, c->monetary / (double)c->n_amount);
+    sqlite3_bind_text(pInsert, 12, membershipSegment(pM, code), -1, SQLITE_STATIC);
+    sqlite3_bind_text(pInsert, 13, zAsOf, -1, SQLITE_STATIC);
+    sqlite3_step(pInsert);
+    rc = sqlite3_reset(pInsert);
+    if (rc != SQLITE_OK) goto refresh_end;
+  }
+  zSql = sqlite3_mprintf(
+      "INSERT OR REPLACE INTO \"%w\".\"%w_config\"(k, v) VALUES"
+      "('refreshed_at', strftime('%%Y-%%m-%%d %%H:%%M:%%S', 'now')),"
+      "('as_of', %Q), ('customers', %lld)",
+      pTab->zSchema, pTab->zName, zAsOf, (sqlite3_int64)pM->pCust->n);
+  rc = zSql ? sqlite3_exec(pTab->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+
+refresh_end:
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM && !pTab->base.zErrMsg)
+    setError(pTab, "segments: refresh failed: %s", sqlite3_errmsg(pTab->db));
+  sqlite3_finalize(pInsert);
+  membershipUnref(pM);
+  return rc;
+}
+
+static int segmentsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
+                          sqlite_int64 *pRowid) {
+  SegmentsTable *pTab = (SegmentsTable *)pVtab;
+  (void)pRowid;
+  if (argc > 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL &&
+      sqlite3_value_type(argv[2 + COL_COMMAND]) != SQLITE_NULL) {
+    const char *zCmd = (const char *)sqlite3_value_text(argv[2 + COL_COMMAND]);
+    if (zCmd && strcmp(zCmd, "refresh") == 0) return segmentsRefresh(pTab);
+    {
+      char *zVal = segment_value_describe(argv[2 + COL_COMMAND]);
+      setError(pTab, "segments: unknown command %s (expected 'refresh')",
+               zVal ? zVal : "?");
+      sqlite3_free(zVal);
+    }
+    return SQLITE_ERROR;
+  }
+  setError(pTab,
+           "segments: %s is read-only (its rows come from %s; INSERT INTO "
+           "\"%s\"(\"%s\") VALUES('refresh') stores them in %s_members)",
+           pTab->zName, pTab->opt.zOrders, pTab->zName, pTab->zName,
+           pTab->zName);
+  return SQLITE_ERROR;
+}
+
+static sqlite3_module segmentsModule = {
+    3,                    /* iVersion: xShadowName */
+    segmentsCreate,       /* xCreate */
+    segmentsConnect,      /* xConnect */
+    segmentsBestIndex,    /* xBestIndex */
+    segmentsDisconnect,   /* xDisconnect */
+    segmentsDestroy,      /* xDestroy */
+    segmentsOpen,         /* xOpen */
+    segmentsClose,        /* xClose */
+    segmentsFilter,       /* xFilter */
+    segmentsNext,         /* xNext */
+    segmentsEof,          /* xEof */
+    segmentsColumn,       /* xColumn */
+    segmentsRowid,        /* xRowid */
+    segmentsUpdate,       /* xUpdate */
+    0,                    /* xBegin */
+    0,                    /* xSync */
+    0,                    /* xCommit */
+    0,                    /* xRollback */
+    0,                    /* xFindFunction */
+    segmentsRename,       /* xRename */
+    0,                    /* xSavepoint */
+    0,                    /* xRelease */
+    0,                    /* xRollbackTo */
+    segmentsShadowName    /* xShadowName */
+};
+
+int segment_register_segments(sqlite3 *db) {
+  return sqlite3_create_module(db, "segments", &segmentsModule, 0);
+}
