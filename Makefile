@@ -37,7 +37,7 @@ build/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/testutil.h
 	$(CC) $(CFLAGS) -Iext/core -o $@ $< $(CORE_SRC) -lcmocka -lm
 
 # Integration tests: a real SQLite connection that loads dist/segment.so.
-build/sql/%: tests/sql/%.c tests/sql/sqltest.h dist/segment.so
+build/sql/%: tests/sql/%.c $(wildcard tests/sql/*.h) dist/segment.so
 	@mkdir -p build/sql
 	$(CC) $(CFLAGS) -Iext/core -o $@ $< -lsqlite3 -lcmocka -lm
 

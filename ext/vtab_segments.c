@@ -611,7 +611,7 @@ static int64_t findCustomer(seg_customers *t, sqlite3_stmt *pStmt, int iCol,
 ** (the rowid) or "orders row #12" (the 12th row read, for a view). */
 static char *orderRowName(SegmentsTable *pTab, sqlite3_stmt *pStmt, int bRowid,
                           sqlite3_int64 nRead) {
-  if (bRowid)
+  if (bRowid && sqlite3_column_type(pStmt, 3) != SQLITE_NULL) /* views: NULL */
     return sqlite3_mprintf("%s row %lld", pTab->opt.zOrders,
                            sqlite3_column_int64(pStmt, 3));
   return sqlite3_mprintf("%s row #%lld", pTab->opt.zOrders, nRead);
@@ -935,10 +935,9 @@ static int segmentsInit(sqlite3 *db, void *pAux, int argc,
         "CREATE TABLE \"%w\".\"%w_config\"(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
         "INSERT INTO \"%w\".\"%w_config\" VALUES('version', %d);"
         "CREATE TABLE \"%w\".\"%w_members\"(" SEGMENTS_COLUMNS ", as_of TEXT,"
-        " PRIMARY KEY(customer_id));"
-        "CREATE INDEX \"%w\".\"%w_members_segment\" ON \"%w_members\"(segment);",
+        " PRIMARY KEY(customer_id), UNIQUE(segment, customer_id));",
         argv[1], argv[2], argv[1], argv[2], SEGMENTS_FORMAT_VERSION, argv[1],
-        argv[2], argv[1], argv[2], argv[2]);
+        argv[2]);
     rc = zSql ? sqlite3_exec(db, zSql, 0, 0, pzErr) : SQLITE_NOMEM;
     sqlite3_free(zSql);
     if (rc != SQLITE_OK) goto init_error;
@@ -1004,11 +1003,8 @@ static int segmentsRename(sqlite3_vtab *pVtab, const char *zNew) {
   char *zName;
   char *zSql = sqlite3_mprintf(
       "ALTER TABLE \"%w\".\"%w_members\" RENAME TO \"%w_members\";"
-      "ALTER TABLE \"%w\".\"%w_config\" RENAME TO \"%w_config\";"
-      "DROP INDEX IF EXISTS \"%w\".\"%w_members_segment\";"
-      "CREATE INDEX \"%w\".\"%w_members_segment\" ON \"%w_members\"(segment);",
-      pTab->zSchema, pTab->zName, zNew, pTab->zSchema, pTab->zName, zNew,
-      pTab->zSchema, pTab->zName, pTab->zSchema, zNew, zNew);
+      "ALTER TABLE \"%w\".\"%w_config\" RENAME TO \"%w_config\";",
+      pTab->zSchema, pTab->zName, zNew, pTab->zSchema, pTab->zName, zNew);
   int rc = zSql ? sqlite3_exec(pTab->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if (rc == SQLITE_OK) {
