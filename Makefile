@@ -23,7 +23,7 @@ GLUE_HDR = $(wildcard ext/*.h)
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(sort $(wildcard tests/unit/test_*.c)))
 SQL_TESTS  = $(patsubst tests/sql/%.c,build/sql/%,$(sort $(wildcard tests/sql/test_*.c)))
 
-.PHONY: all test unit sqltest demo install clean deps
+.PHONY: all test unit sqltest pytest demo install clean deps
 
 all: dist/segment.so
 
@@ -54,10 +54,16 @@ unit: $(UNIT_TESTS)
 sqltest: $(SQL_TESTS) build/gen_shop
 	@for t in $(SQL_TESTS); do echo "== $$t"; ./$$t || exit 1; done
 
+# Debian's python3: its sqlite3 module can load extensions (pyenv's often cannot).
+pytest: dist/segment.so build/gen_shop
+	@echo "== tests/python"
+	@/usr/bin/python3 -m unittest discover -s tests/python -v
+
 test: deps
 	@$(MAKE) --no-print-directory dist/segment.so
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory sqltest
+	@$(MAKE) --no-print-directory pytest
 	@echo "all tests passed"
 
 examples/shop.db: build/gen_shop

@@ -47,6 +47,14 @@ int sqlite3_segment_init(sqlite3 *db, char **pzErrMsg,
   };
   int rc;
   SQLITE_EXTENSION_INIT2(pApi);
+  /* sqlite3_vtab_in (3.38) and sqlite3_db_name (3.39) are called through
+  ** pApi: an older host has no such slots. */
+  if (sqlite3_libversion_number() < 3040000) {
+    if (pzErrMsg)
+      *pzErrMsg = sqlite3_mprintf("segment: needs SQLite 3.40 or later, this is %s",
+                                  sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
   seg_set_allocator(coreMalloc, coreRealloc, coreFree);
 
   rc = sqlite3_create_function(db, "segment_version", 0, SEGMENT_PURE, 0,
