@@ -36,7 +36,12 @@
 **   2  customer_id = ?   a hash lookup
 **   4  customer_id IN (...)  all values at once (sqlite3_vtab_in)
 **   8  segment = ?   the customers of the RFM codes that map to it
-** With none of 2, 4, 8 the cursor walks all customers in id order.
+**  16  ORDER BY customer_id: walk the customers sorted by id (sorted once
+**      per membership, on first use)
+**  32  ORDER BY segment, or GROUP BY segment: walk them segment by segment
+**      (from the RFM-code buckets), so SQLite needs no sorter
+** With none of 2, 4, 8 the cursor walks all customers in the order they
+** were first seen.
 **
 ** mode='manual': SELECTs without as_of= read <name>_members, the copy the
 ** last 'refresh' stored, through an ordinary statement.
@@ -48,6 +53,7 @@
 #include "segment.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -81,6 +87,8 @@ enum {
 #define PLAN_CUSTOMER_EQ 2
 #define PLAN_CUSTOMER_IN 4
 #define PLAN_SEGMENT 8
+#define PLAN_ORDER_ID 16
+#define PLAN_ORDER_SEGMENT 32
 
 typedef struct SegmentsOptions {
   char *zOrders;       /* orders=: table or view, one row per order */
@@ -501,10 +509,6 @@ static void membershipUnref(Membership *pM) {
   }
 }
 
-/* The RFM code of row c (0: no orders). */
-static int rowCode(const seg_customer *c) {
-  return c->frequency ? c->r * 100 + c->f * 10 + c->m : 0;
-}
 
 static const char *membershipSegment(const Membership *pM, int code) {
   if (code == 0) return NO_ORDERS_SEGMENT;
@@ -513,7 +517,7 @@ static const char *membershipSegment(const Membership *pM, int code) {
                                  code % 10);
 }
 
-/* Group the rows (in id order) by RFM code, for segment = ? plans. */
+/* Group the rows by RFM code, for the segment plans. */
 static int membershipIndexCodes(Membership *pM) {
   const seg_customers *t = pM->pCust;
   uint32_t aStart[1000];
@@ -521,16 +525,14 @@ static int membershipIndexCodes(Membership *pM) {
   pM->aByCode = sqlite3_malloc64((t->n ? t->n : 1) * sizeof(uint32_t));
   if (!pM->aByCode) return SQLITE_NOMEM;
   memset(pM->aCodeEnd, 0, sizeof(pM->aCodeEnd));
-  for (size_t i = 0; i < t->n; i++) pM->aCodeEnd[rowCode(&t->rows[i])]++;
+  for (size_t i = 0; i < t->n; i++) pM->aCodeEnd[seg_customers_code(t, i)]++;
   for (int c = 0, sum = 0; c < 1000; c++) {
     aStart[c] = (uint32_t)sum;
     sum += (int)pM->aCodeEnd[c];
     pM->aCodeEnd[c] = (uint32_t)sum;
   }
-  for (size_t i = 0; i < t->n; i++) {
-    uint32_t iRow = t->order[i];
-    pM->aByCode[aStart[rowCode(&t->rows[iRow])]++] = iRow;
-  }
+  for (size_t i = 0; i < t->n; i++)
+    pM->aByCode[aStart[seg_customers_code(t, i)]++] = (uint32_t)i;
   return SQLITE_OK;
 }
 
@@ -553,44 +555,49 @@ static int32_t today(void) {
   return (int32_t)(now >= 0 ? now / 86400 : -((-now + 86399) / 86400));
 }
 
-/* The day of one order date value; 0, or -1 when it cannot be read. */
-static int orderDay(int eFormat, sqlite3_stmt *pStmt, int iCol, int32_t *pDay) {
-  int eType = sqlite3_column_type(pStmt, iCol);
+/* The day of one order date value; 0, or -1 when it cannot be read.
+**
+** The scan reads each column once with sqlite3_column_value and then the
+** value: each sqlite3_column_* call takes the connection's mutex, and at
+** ten million rows that shows.  Reading an unprotected value is safe here
+** because the whole scan runs inside the outer statement's sqlite3_step,
+** which holds that mutex. */
+static int orderDay(int eFormat, sqlite3_value *v, int32_t *pDay) {
+  int eType = sqlite3_value_type(v);
   switch (eType) {
     case SQLITE_TEXT:
       if (eFormat == DATE_AUTO || eFormat == DATE_ISO) {
-        return seg_day_from_text((const char *)sqlite3_column_text(pStmt, iCol),
-                                 (size_t)sqlite3_column_bytes(pStmt, iCol), pDay);
+        return seg_day_from_text((const char *)sqlite3_value_text(v),
+                                 (size_t)sqlite3_value_bytes(v), pDay);
       }
       break;
     case SQLITE_INTEGER:
     case SQLITE_FLOAT:
       if (eFormat == DATE_UNIX || (eFormat == DATE_AUTO && eType == SQLITE_INTEGER))
-        return seg_day_from_unix(sqlite3_column_double(pStmt, iCol), pDay);
+        return seg_day_from_unix(sqlite3_value_double(v), pDay);
       if (eFormat == DATE_JULIAN || eFormat == DATE_AUTO)
-        return seg_day_from_julian(sqlite3_column_double(pStmt, iCol), pDay);
+        return seg_day_from_julian(sqlite3_value_double(v), pDay);
       break;
   }
   return -1;
 }
 
-/* The row of the customer whose id is column iCol; -1 with *pRc set to
+/* The row of the customer whose id is v; -1 with *pRc set to
 ** SQLITE_NOMEM or SQLITE_MISMATCH (an id that is neither integer nor
 ** text), -2 for a NULL id. */
-static int64_t findCustomer(seg_customers *t, sqlite3_stmt *pStmt, int iCol,
-                            int *pRc) {
+static int64_t findCustomer(seg_customers *t, sqlite3_value *v, int *pRc) {
   int64_t i;
   double x;
-  switch (sqlite3_column_type(pStmt, iCol)) {
+  switch (sqlite3_value_type(v)) {
     case SQLITE_INTEGER:
-      i = seg_customers_find_int(t, sqlite3_column_int64(pStmt, iCol), 1);
+      i = seg_customers_find_int(t, sqlite3_value_int64(v), 1);
       break;
     case SQLITE_TEXT:
-      i = seg_customers_find_text(t, (const char *)sqlite3_column_text(pStmt, iCol),
-                                  (size_t)sqlite3_column_bytes(pStmt, iCol), 1);
+      i = seg_customers_find_text(t, (const char *)sqlite3_value_text(v),
+                                  (size_t)sqlite3_value_bytes(v), 1);
       break;
     case SQLITE_FLOAT:
-      x = sqlite3_column_double(pStmt, iCol);
+      x = sqlite3_value_double(v);
       if (x == (double)(sqlite3_int64)x && x > -9.2e18 && x < 9.2e18) {
         i = seg_customers_find_int(t, (sqlite3_int64)x, 1);
         break;
@@ -694,7 +701,9 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     int hasAmount = 0;
     double amount = 0;
     nRead++;
-    if (orderDay(o->eDateFormat, pStmt, 1, &day) != 0) {
+    sqlite3_value *pCustomer = sqlite3_column_value(pStmt, 0);
+    sqlite3_value *pAmount = sqlite3_column_value(pStmt, 2);
+    if (orderDay(o->eDateFormat, sqlite3_column_value(pStmt, 1), &day) != 0) {
       if (o->eBadDates == BAD_DATES_SKIP) {
         pM->nSkipped++;
         continue;
@@ -711,22 +720,23 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       goto compute_end;
     }
     if (day > iAsOfDay) continue;
-    switch (sqlite3_column_type(pStmt, 2)) {
+    switch (sqlite3_value_type(pAmount)) {
       case SQLITE_NULL:
         break;
       case SQLITE_INTEGER:
       case SQLITE_FLOAT:
         hasAmount = 1;
-        amount = sqlite3_column_double(pStmt, 2);
+        amount = sqlite3_value_double(pAmount);
         break;
-      default:
-        if (sqlite3_value_numeric_type(sqlite3_column_value(pStmt, 2)) != SQLITE_TEXT &&
-            sqlite3_column_type(pStmt, 2) != SQLITE_BLOB) {
+      case SQLITE_TEXT: /* '12.50' counts; 'lots' does not */
+        if (sqlite3_value_numeric_type(pAmount) != SQLITE_TEXT) {
           hasAmount = 1;
-          amount = sqlite3_column_double(pStmt, 2);
-        } else {
-          hasAmount = -1;
+          amount = sqlite3_value_double(pAmount);
+          break;
         }
+        /* fall through */
+      default:
+        hasAmount = -1;
     }
     if (hasAmount < 0 || (hasAmount && (amount != amount || amount - amount != 0))) {
       char *zRow = orderRowName(pTab, pStmt, bRowid, nRead);
@@ -738,7 +748,16 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       rc = SQLITE_ERROR;
       goto compute_end;
     }
-    iRow = findCustomer(pM->pCust, pStmt, 0, &rc);
+    if (sqlite3_value_type(pCustomer) == SQLITE_INTEGER) {
+      /* The common case, batched for speed (customers.h). */
+      if (seg_customers_add_int_order(pM->pCust, sqlite3_value_int64(pCustomer),
+                                      day, hasAmount, amount) != 0) {
+        rc = SQLITE_NOMEM;
+        goto compute_end;
+      }
+      continue;
+    }
+    iRow = findCustomer(pM->pCust, pCustomer, &rc);
     if (iRow == -2) continue; /* no customer: not anyone's order */
     if (iRow < 0) {
       if (rc == SQLITE_MISMATCH) {
@@ -779,7 +798,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       goto compute_end;
     }
     while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-      if (findCustomer(pM->pCust, pStmt, 0, &rc) == -1) {
+      if (findCustomer(pM->pCust, sqlite3_column_value(pStmt, 0), &rc) == -1) {
         if (rc == SQLITE_MISMATCH) {
           char *zVal = describeColumn(pStmt, 0);
           setError(pTab,
@@ -803,8 +822,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   score.as_of_day = iAsOfDay;
   score.money_decimals = o->nMoneyDecimals;
   score.breaks = o->zBreaks ? &o->breaks : NULL;
-  if (seg_customers_score(pM->pCust, &score, NULL) != 0 ||
-      seg_customers_sort(pM->pCust) != 0) {
+  if (seg_customers_score(pM->pCust, &score, NULL) != 0) {
     rc = SQLITE_NOMEM;
     goto compute_end;
   }
@@ -1073,9 +1091,15 @@ static int segmentsBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   } else {
     pInfo->estimatedCost = nRows;
     pInfo->estimatedRows = (sqlite3_int64)nRows;
-    if (pInfo->nOrderBy == 1 && pInfo->aOrderBy[0].iColumn == COL_CUSTOMER_ID &&
-        !pInfo->aOrderBy[0].desc)
-      pInfo->orderByConsumed = 1;
+    if (pInfo->nOrderBy == 1 && !pInfo->aOrderBy[0].desc) {
+      if (pInfo->aOrderBy[0].iColumn == COL_CUSTOMER_ID) {
+        pInfo->idxNum |= PLAN_ORDER_ID;
+        pInfo->orderByConsumed = 1;
+      } else if (pInfo->aOrderBy[0].iColumn == COL_SEGMENT) {
+        pInfo->idxNum |= PLAN_ORDER_SEGMENT;
+        pInfo->orderByConsumed = 1;
+      }
+    }
   }
   return SQLITE_OK;
 }
@@ -1140,6 +1164,46 @@ static int cursorAdd(SegmentsCursor *pCur, size_t *pnAlloc, uint32_t iRow) {
     *pnAlloc = n;
   }
   pCur->aOwned[pCur->nRow++] = iRow;
+  return SQLITE_OK;
+}
+
+typedef struct CodeName {
+  const char *zName;
+  int code;
+} CodeName;
+
+static int compareCodeNames(const void *a, const void *b) {
+  const CodeName *x = a, *y = b;
+  int c = strcmp(x->zName, y->zName);
+  return c ? c : x->code - y->code;
+}
+
+/* Every row, segment by segment in name order (ORDER BY / GROUP BY
+** segment): the RFM-code buckets, ordered by their segment's name. */
+static int cursorBySegment(SegmentsCursor *pCur, Membership *pM) {
+  CodeName aCode[1000];
+  int nCode = 0;
+  size_t k = 0;
+  int rc = membershipIndexCodes(pM);
+  if (rc != SQLITE_OK) return rc;
+  for (int code = 0; code < 1000; code++) {
+    uint32_t iStart = code ? pM->aCodeEnd[code - 1] : 0;
+    if (iStart == pM->aCodeEnd[code]) continue;
+    aCode[nCode].zName = membershipSegment(pM, code);
+    aCode[nCode++].code = code;
+  }
+  qsort(aCode, (size_t)nCode, sizeof(aCode[0]), compareCodeNames);
+  pCur->aOwned = sqlite3_malloc64((pM->pCust->n ? pM->pCust->n : 1) * sizeof(uint32_t));
+  if (!pCur->aOwned) return SQLITE_NOMEM;
+  for (int i = 0; i < nCode; i++) {
+    int code = aCode[i].code;
+    uint32_t iStart = code ? pM->aCodeEnd[code - 1] : 0;
+    memcpy(pCur->aOwned + k, pM->aByCode + iStart,
+           (pM->aCodeEnd[code] - iStart) * sizeof(uint32_t));
+    k += pM->aCodeEnd[code] - iStart;
+  }
+  pCur->aRow = pCur->aOwned;
+  pCur->nRow = k;
   return SQLITE_OK;
 }
 
@@ -1251,8 +1315,15 @@ static int segmentsFilter(sqlite3_vtab_cursor *cur, int idxNum,
       }
     }
     pCur->aRow = pCur->aOwned;
-  } else {
+  } else if (idxNum & PLAN_ORDER_ID) {
+    if (!pM->pCust->order && seg_customers_sort(pM->pCust) != 0) return SQLITE_NOMEM;
     pCur->aRow = pM->pCust->order;
+    pCur->nRow = pM->pCust->n;
+  } else if (idxNum & PLAN_ORDER_SEGMENT) {
+    rc = cursorBySegment(pCur, pM);
+    if (rc != SQLITE_OK) return rc;
+  } else {
+    pCur->aRow = NULL; /* every row, as first seen */
     pCur->nRow = pM->pCust->n;
   }
   pCur->bEof = pCur->nRow == 0;
@@ -1279,20 +1350,26 @@ static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
   SegmentsCursor *pCur = (SegmentsCursor *)cur;
   const Membership *pM = pCur->pM;
   const seg_customer *c;
+  uint32_t iRow;
+  int code;
   char zDate[SEG_DAY_FORMAT_SIZE];
 
   if (pCur->pStmt) {
     if (iCol <= COL_AS_OF) sqlite3_result_value(ctx, sqlite3_column_value(pCur->pStmt, iCol));
     return SQLITE_OK;
   }
-  c = &pM->pCust->rows[pCur->aRow[pCur->iRow]];
+  iRow = pCur->aRow ? pCur->aRow[pCur->iRow] : (uint32_t)pCur->iRow;
+  c = &pM->pCust->rows[iRow];
+  code = seg_customers_code(pM->pCust, iRow);
   switch (iCol) {
     case COL_CUSTOMER_ID:
-      if (c->is_text)
-        sqlite3_result_text(ctx, seg_customers_text(pM->pCust, c),
-                            (int)c->text_len, SQLITE_TRANSIENT);
-      else
+      if (seg_customers_is_text(pM->pCust, iRow)) {
+        size_t n;
+        const char *z = seg_customers_text(pM->pCust, iRow, &n);
+        sqlite3_result_text(ctx, z, (int)n, SQLITE_TRANSIENT);
+      } else {
         sqlite3_result_int64(ctx, c->id);
+      }
       break;
     case COL_FIRST_ORDER:
     case COL_LAST_ORDER:
@@ -1309,12 +1386,12 @@ static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
     case COL_AVG_ORDER:
       if (c->n_amount) sqlite3_result_double(ctx, c->monetary / (double)c->n_amount);
       break;
-    case COL_R: if (c->r) sqlite3_result_int(ctx, c->r); break;
-    case COL_F: if (c->f) sqlite3_result_int(ctx, c->f); break;
-    case COL_M: if (c->m) sqlite3_result_int(ctx, c->m); break;
-    case COL_RFM: if (c->frequency) sqlite3_result_int(ctx, rowCode(c)); break;
+    case COL_R: if (code) sqlite3_result_int(ctx, code / 100); break;
+    case COL_F: if (code) sqlite3_result_int(ctx, code / 10 % 10); break;
+    case COL_M: if (code) sqlite3_result_int(ctx, code % 10); break;
+    case COL_RFM: if (code) sqlite3_result_int(ctx, code); break;
     case COL_SEGMENT:
-      sqlite3_result_text(ctx, membershipSegment(pM, rowCode(c)), -1, SQLITE_TRANSIENT);
+      sqlite3_result_text(ctx, membershipSegment(pM, code), -1, SQLITE_TRANSIENT);
       break;
     case COL_AS_OF:
       seg_day_format(pM->iAsOfDay, zDate);
@@ -1328,7 +1405,8 @@ static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
 
 static int segmentsRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
   SegmentsCursor *pCur = (SegmentsCursor *)cur;
-  *pRowid = pCur->pStmt ? 0 : (sqlite3_int64)pCur->aRow[pCur->iRow] + 1;
+  if (pCur->pStmt) *pRowid = 0;
+  else *pRowid = (sqlite3_int64)(pCur->aRow ? pCur->aRow[pCur->iRow] : pCur->iRow) + 1;
   return SQLITE_OK;
 }
 
@@ -1344,6 +1422,10 @@ static int segmentsRefresh(SegmentsTable *pTab) {
   char zAsOf[SEG_DAY_FORMAT_SIZE];
   int rc = membershipGet(pTab, NULL, defaultAsOf(pTab), &pM);
   if (rc != SQLITE_OK) return rc;
+  if (!pM->pCust->order && seg_customers_sort(pM->pCust) != 0) {
+    membershipUnref(pM);
+    return SQLITE_NOMEM;
+  }
   seg_day_format(pM->iAsOfDay, zAsOf);
 
   zSql = sqlite3_mprintf("DELETE FROM \"%w\".\"%w_members\"", pTab->zSchema,
@@ -1359,14 +1441,17 @@ static int segmentsRefresh(SegmentsTable *pTab) {
   sqlite3_free(zSql);
   if (rc != SQLITE_OK) goto refresh_end;
   for (size_t i = 0; i < pM->pCust->n; i++) {
-    const seg_customer *c = &pM->pCust->rows[pM->pCust->order[i]];
+    uint32_t iRow = pM->pCust->order[i];
+    const seg_customer *c = &pM->pCust->rows[iRow];
     char zFirst[SEG_DAY_FORMAT_SIZE], zLast[SEG_DAY_FORMAT_SIZE];
-    int code = rowCode(c);
-    if (c->is_text)
-      sqlite3_bind_text(pInsert, 1, seg_customers_text(pM->pCust, c),
-                        (int)c->text_len, SQLITE_STATIC);
-    else
+    int code = seg_customers_code(pM->pCust, iRow);
+    if (seg_customers_is_text(pM->pCust, iRow)) {
+      size_t n;
+      const char *z = seg_customers_text(pM->pCust, iRow, &n);
+      sqlite3_bind_text(pInsert, 1, z, (int)n, SQLITE_STATIC);
+    } else {
       sqlite3_bind_int64(pInsert, 1, c->id);
+    }
     for (int k = 2; k <= 12; k++) sqlite3_bind_null(pInsert, k);
     if (c->frequency) {
       seg_day_format(c->first_day, zFirst);
@@ -1374,9 +1459,9 @@ static int segmentsRefresh(SegmentsTable *pTab) {
       sqlite3_bind_text(pInsert, 2, zFirst, -1, SQLITE_STATIC);
       sqlite3_bind_text(pInsert, 3, zLast, -1, SQLITE_STATIC);
       sqlite3_bind_int64(pInsert, 4, (sqlite3_int64)pM->iAsOfDay - c->last_day);
-      sqlite3_bind_int(pInsert, 8, c->r);
-      sqlite3_bind_int(pInsert, 9, c->f);
-      sqlite3_bind_int(pInsert, 10, c->m);
+      sqlite3_bind_int(pInsert, 8, code / 100);
+      sqlite3_bind_int(pInsert, 9, code / 10 % 10);
+      sqlite3_bind_int(pInsert, 10, code % 10);
       sqlite3_bind_int(pInsert, 11, code);
     }
     sqlite3_bind_int64(pInsert, 5, c->frequency);

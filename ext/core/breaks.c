@@ -7,8 +7,9 @@
 ** numbers).  Numbers are checked against JSON's grammar here and then
 ** converted by strtod, after swapping '.' for the locale's decimal point,
 ** so a host that called setlocale(LC_NUMERIC, "de_DE") reads the same
-** values.  Output goes the other way: %.15g, %.16g or %.17g, whichever is
-** the shortest that strtod reads back bit for bit.
+** values.  Output goes the other way: whole numbers below 1e15 in full,
+** anything else as the shortest %.Ng (N = 1..17) that strtod reads back
+** bit for bit.
 */
 #include "breaks.h"
 
@@ -215,7 +216,12 @@ syntax:
 void seg_number_format(double x, char *out) {
   char point = locale_point();
   if (x == 0) x = 0; /* -0 prints as 0 */
-  for (int digits = 15; digits <= 17; digits++) {
+  if (x == floor(x) && fabs(x) < 1e15) {
+    /* Whole numbers in full: 200, not %.1g's 2e+02. */
+    snprintf(out, SEG_NUMBER_MAX, "%.0f", x);
+    return;
+  }
+  for (int digits = 1; digits <= 17; digits++) {
     snprintf(out, SEG_NUMBER_MAX, "%.*g", digits, x);
     if (point != '.') {
       char *p = strchr(out, point);

@@ -4,10 +4,19 @@
 ** HOW IT WORKS
 ** Rows live in one growing array, in the order first seen.  An open
 ** addressing hash table (linear probing, kept at most half full) maps an
-** id to its row: the slot holds the row index + 1.  Integer ids are mixed
-** with the splitmix64 finalizer, text ids hashed with FNV-1a; text bytes
-** sit back to back in one arena, so there is no allocation per customer.
-** Scoring reuses one array of doubles for the three dimensions in turn.
+** id to its row: the slot holds the row index + 1 (4 bytes a slot, so the
+** table costs 8 to 16 bytes a customer).  Integer ids are mixed with the
+** splitmix64 finalizer, text ids hashed with FNV-1a; text bytes sit back
+** to back in one arena, so there is no allocation per customer.
+**
+** Integer-id orders are grouped a batch at a time (seg_customers_flush):
+** pass 1 hashes every id and prefetches its slot, pass 2 reads the slots
+** and prefetches the rows they name, pass 3 probes (now in cache) and adds
+** the order.  The misses of 64 orders are then in flight together.
+**
+** Scoring reuses one array of doubles for the three dimensions in turn;
+** sorting is a natural merge sort, fast when first-seen order is already
+** close to id order (ids handed out at sign-up, orders in time order).
 */
 #include "customers.h"
 
@@ -16,6 +25,12 @@
 #include "alloc.h"
 #include "quantile.h"
 #include "rounding.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
 
 static uint64_t hash_int(int64_t id) {
   uint64_t x = (uint64_t)id;
@@ -36,9 +51,25 @@ static uint64_t hash_text(const char *z, size_t n) {
   return hash_int((int64_t)h);
 }
 
-static uint64_t hash_row(const seg_customers *t, const seg_customer *c) {
-  return c->is_text ? hash_text(t->arena + c->id, c->text_len)
-                    : hash_int(c->id);
+int seg_customers_is_text(const seg_customers *t, size_t i) {
+  /* Rows past the end of the bits were added after the last text id. */
+  return i / 8 < t->text_bits_len && (t->text_bits[i / 8] >> (i % 8) & 1);
+}
+
+const char *seg_customers_text(const seg_customers *t, size_t i, size_t *n) {
+  uint32_t len;
+  memcpy(&len, t->arena + t->rows[i].id, sizeof len);
+  *n = len;
+  return t->arena + t->rows[i].id + sizeof len;
+}
+
+static uint64_t hash_row(const seg_customers *t, size_t i) {
+  if (seg_customers_is_text(t, i)) {
+    size_t n;
+    const char *z = seg_customers_text(t, i, &n);
+    return hash_text(z, n);
+  }
+  return hash_int(t->rows[i].id);
 }
 
 seg_customers *seg_customers_new(void) {
@@ -58,14 +89,12 @@ seg_customers *seg_customers_new(void) {
 void seg_customers_free(seg_customers *t) {
   if (!t) return;
   seg_free(t->rows);
+  seg_free(t->text_bits);
   seg_free(t->arena);
   seg_free(t->slots);
+  seg_free(t->codes);
   seg_free(t->order);
   seg_free(t);
-}
-
-const char *seg_customers_text(const seg_customers *t, const seg_customer *c) {
-  return t->arena + c->id;
 }
 
 /* Double the slots and place every row again.  -1 when out of memory. */
@@ -75,7 +104,7 @@ static int grow_slots(seg_customers *t) {
   if (!slots) return -1;
   memset(slots, 0, n_slots * sizeof *slots);
   for (size_t i = 0; i < t->n; i++) {
-    size_t s = (size_t)hash_row(t, &t->rows[i]) & (n_slots - 1);
+    size_t s = (size_t)hash_row(t, i) & (n_slots - 1);
     while (slots[s]) s = (s + 1) & (n_slots - 1);
     slots[s] = (uint32_t)(i + 1);
   }
@@ -87,11 +116,11 @@ static int grow_slots(seg_customers *t) {
 
 /* Append a row with no orders for an id that is not in the table yet, whose
 ** hash is h.  Returns its index, or -1 when out of memory (nothing changed). */
-static int64_t add_row(seg_customers *t, uint64_t h, int64_t id, int is_text,
-                       size_t text_len) {
+static int64_t add_row(seg_customers *t, uint64_t h, int64_t id) {
   if ((t->n + 1) * 2 > t->n_slots && grow_slots(t) != 0) return -1;
   if (t->n == t->n_alloc) {
-    size_t n_alloc = t->n_alloc ? t->n_alloc * 2 : 1024;
+    /* Grow by half: less slack than doubling at a million customers. */
+    size_t n_alloc = t->n_alloc ? t->n_alloc + t->n_alloc / 2 : 1024;
     seg_customer *rows = seg_realloc(t->rows, n_alloc * sizeof *rows);
     if (!rows) return -1;
     t->rows = rows;
@@ -102,46 +131,101 @@ static int64_t add_row(seg_customers *t, uint64_t h, int64_t id, int is_text,
   seg_customer *c = &t->rows[t->n];
   memset(c, 0, sizeof *c);
   c->id = id;
-  c->is_text = (uint8_t)is_text;
-  c->text_len = (uint32_t)text_len;
   t->slots[s] = (uint32_t)(t->n + 1);
   return (int64_t)(t->n++);
 }
 
-int64_t seg_customers_find_int(seg_customers *t, int64_t id, int create) {
-  uint64_t h = hash_int(id);
+/* Find or add an integer id whose hash is h (no flush). */
+static int64_t find_int_hashed(seg_customers *t, int64_t id, uint64_t h,
+                               int create) {
   size_t mask = t->n_slots - 1, s = (size_t)h & mask;
-  while (t->slots[s]) {
-    const seg_customer *c = &t->rows[t->slots[s] - 1];
-    if (!c->is_text && c->id == id) return (int64_t)(t->slots[s] - 1);
+  uint32_t slot;
+  while ((slot = t->slots[s]) != 0) {
+    const seg_customer *c = &t->rows[slot - 1];
+    if (c->id == id && !seg_customers_is_text(t, slot - 1)) return (int64_t)(slot - 1);
     s = (s + 1) & mask;
   }
   if (!create || t->n >= UINT32_MAX - 1) return -1;
-  return add_row(t, h, id, 0, 0);
+  return add_row(t, h, id);
+}
+
+int seg_customers_flush(seg_customers *t) {
+  uint64_t h[SEG_BATCH];
+  int n = t->n_batch;
+  size_t mask = t->n_slots - 1;
+  t->n_batch = 0;
+  for (int k = 0; k < n; k++) {
+    h[k] = hash_int(t->batch_id[k]);
+    PREFETCH(&t->slots[h[k] & mask]);
+  }
+  for (int k = 0; k < n; k++) {
+    uint32_t slot = t->slots[h[k] & mask];
+    if (slot) PREFETCH(&t->rows[slot - 1]);
+  }
+  for (int k = 0; k < n; k++) {
+    int64_t i = find_int_hashed(t, t->batch_id[k], h[k], 1);
+    if (i < 0) return -1;
+    seg_customers_add_order(t, i, t->batch_day[k], t->batch_has_amount[k],
+                            t->batch_amount[k]);
+  }
+  return 0;
+}
+
+int seg_customers_add_int_order(seg_customers *t, int64_t id, int32_t day,
+                                int has_amount, double amount) {
+  int k = t->n_batch++;
+  t->batch_id[k] = id;
+  t->batch_day[k] = day;
+  t->batch_has_amount[k] = (uint8_t)(has_amount != 0);
+  t->batch_amount[k] = amount;
+  return t->n_batch == SEG_BATCH ? seg_customers_flush(t) : 0;
+}
+
+int64_t seg_customers_find_int(seg_customers *t, int64_t id, int create) {
+  if (t->n_batch && seg_customers_flush(t) != 0) return -1;
+  return find_int_hashed(t, id, hash_int(id), create);
 }
 
 int64_t seg_customers_find_text(seg_customers *t, const char *z, size_t n,
                                 int create) {
   uint64_t h = hash_text(z, n);
-  size_t mask = t->n_slots - 1, s = (size_t)h & mask;
+  uint32_t len = (uint32_t)n;
+  size_t mask, s;
+  if (t->n_batch && seg_customers_flush(t) != 0) return -1;
+  mask = t->n_slots - 1;
+  s = (size_t)h & mask;
   while (t->slots[s]) {
-    const seg_customer *c = &t->rows[t->slots[s] - 1];
-    if (c->is_text && c->text_len == n && memcmp(t->arena + c->id, z, n) == 0)
-      return (int64_t)(t->slots[s] - 1);
+    size_t i = t->slots[s] - 1, m;
+    if (seg_customers_is_text(t, i)) {
+      const char *zRow = seg_customers_text(t, i, &m);
+      if (m == n && memcmp(zRow, z, n) == 0) return (int64_t)i;
+    }
     s = (s + 1) & mask;
   }
-  if (!create || t->n >= UINT32_MAX - 1 || n > UINT32_MAX) return -1;
-  if (t->arena_len + n > t->arena_alloc) {
+  if (!create || t->n >= UINT32_MAX - 1 || n > UINT32_MAX - sizeof len) return -1;
+  /* Room for the text and for the row's flag bit, before anything changes. */
+  if (t->arena_len + sizeof len + n > t->arena_alloc) {
     size_t n_alloc = t->arena_alloc ? t->arena_alloc : 4096;
-    while (n_alloc < t->arena_len + n) n_alloc *= 2;
+    while (n_alloc < t->arena_len + sizeof len + n) n_alloc *= 2;
     char *arena = seg_realloc(t->arena, n_alloc);
     if (!arena) return -1;
     t->arena = arena;
     t->arena_alloc = n_alloc;
   }
-  memcpy(t->arena + t->arena_len, z, n);
-  int64_t i = add_row(t, h, (int64_t)t->arena_len, 1, n);
-  if (i >= 0) t->arena_len += n;
+  if (t->n / 8 + 1 > t->text_bits_len) {
+    size_t len_bits = (t->n / 8 + 1) * 2;
+    uint8_t *bits = seg_realloc(t->text_bits, len_bits);
+    if (!bits) return -1;
+    memset(bits + t->text_bits_len, 0, len_bits - t->text_bits_len);
+    t->text_bits = bits;
+    t->text_bits_len = len_bits;
+  }
+  int64_t i = add_row(t, h, (int64_t)t->arena_len);
+  if (i < 0) return -1;
+  memcpy(t->arena + t->arena_len, &len, sizeof len);
+  memcpy(t->arena + t->arena_len + sizeof len, z, n);
+  t->arena_len += sizeof len + n;
+  t->text_bits[i / 8] |= (uint8_t)(1u << (i % 8));
   return i;
 }
 
@@ -176,9 +260,13 @@ int seg_customers_score(seg_customers *t, const seg_score_options *opt,
   seg_breaks cuts;
   double *values;
 
+  if (t->n_batch && seg_customers_flush(t) != 0) return -1;
+  seg_free(t->codes);
+  t->codes = seg_malloc((t->n ? t->n : 1) * sizeof *t->codes);
+  if (!t->codes) return -1;
   for (size_t i = 0; i < t->n; i++) {
     seg_customer *c = &t->rows[i];
-    c->r = c->f = c->m = 0;
+    t->codes[i] = 0;
     if (c->frequency == 0) continue;
     c->monetary = seg_round(c->monetary, opt->money_decimals);
     n_buyers++;
@@ -194,6 +282,7 @@ int seg_customers_score(seg_customers *t, const seg_score_options *opt,
   if (!values) return -1;
   for (int dim = DIM_R; dim <= DIM_M; dim++) {
     seg_cuts *dim_cuts = dim == DIM_R ? &cuts.r : dim == DIM_F ? &cuts.f : &cuts.m;
+    int weight = dim == DIM_R ? 100 : dim == DIM_F ? 10 : 1;
     if (!opt->breaks) {
       size_t k = 0;
       for (size_t i = 0; i < t->n; i++) {
@@ -204,12 +293,12 @@ int seg_customers_score(seg_customers *t, const seg_score_options *opt,
       dim_cuts->n = opt->bins - 1;
     }
     for (size_t i = 0; i < t->n; i++) {
-      seg_customer *c = &t->rows[i];
+      const seg_customer *c = &t->rows[i];
       if (c->frequency == 0) continue;
       double v = dimension_value(c, dim, opt->as_of_day);
-      if (dim == DIM_R) c->r = (uint8_t)seg_score_reversed(v, dim_cuts->v, dim_cuts->n);
-      else if (dim == DIM_F) c->f = (uint8_t)seg_score(v, dim_cuts->v, dim_cuts->n);
-      else c->m = (uint8_t)seg_score(v, dim_cuts->v, dim_cuts->n);
+      int score = dim == DIM_R ? seg_score_reversed(v, dim_cuts->v, dim_cuts->n)
+                               : seg_score(v, dim_cuts->v, dim_cuts->n);
+      t->codes[i] = (uint16_t)(t->codes[i] + score * weight);
     }
   }
   seg_free(values);
@@ -222,47 +311,71 @@ int seg_customers_score(seg_customers *t, const seg_score_options *opt,
 /* <0, 0, >0 as row a sorts before, with, after row b (SQLite's order:
 ** integers, then texts by bytes). */
 static int compare_rows(const seg_customers *t, uint32_t a, uint32_t b) {
-  const seg_customer *x = &t->rows[a], *y = &t->rows[b];
-  if (x->is_text != y->is_text) return x->is_text ? 1 : -1;
-  if (!x->is_text) return (x->id > y->id) - (x->id < y->id);
-  size_t n = x->text_len < y->text_len ? x->text_len : y->text_len;
-  int c = memcmp(t->arena + x->id, t->arena + y->id, n);
+  int a_text = seg_customers_is_text(t, a), b_text = seg_customers_is_text(t, b);
+  if (a_text != b_text) return a_text ? 1 : -1;
+  if (!a_text) {
+    int64_t x = t->rows[a].id, y = t->rows[b].id;
+    return (x > y) - (x < y);
+  }
+  size_t na, nb;
+  const char *za = seg_customers_text(t, a, &na);
+  const char *zb = seg_customers_text(t, b, &nb);
+  int c = memcmp(za, zb, na < nb ? na : nb);
   if (c) return c;
-  return (x->text_len > y->text_len) - (x->text_len < y->text_len);
+  return (na > nb) - (na < nb);
+}
+
+/* Merge the sorted runs src[lo..mid) and src[mid..hi) into dst[lo..hi). */
+static void merge(const seg_customers *t, const uint32_t *src, uint32_t *dst,
+                  size_t lo, size_t mid, size_t hi) {
+  size_t i = lo, j = mid, k = lo;
+  if (mid == hi || compare_rows(t, src[mid - 1], src[mid]) <= 0) {
+    memcpy(dst + lo, src + lo, (hi - lo) * sizeof *src);
+    return;
+  }
+  while (i < mid && j < hi)
+    dst[k++] = compare_rows(t, src[i], src[j]) <= 0 ? src[i++] : src[j++];
+  while (i < mid) dst[k++] = src[i++];
+  while (j < hi) dst[k++] = src[j++];
 }
 
 int seg_customers_sort(seg_customers *t) {
   uint32_t *order, *tmp;
+  uint32_t *runs;
+  size_t n_runs = 0;
+  if (t->n_batch && seg_customers_flush(t) != 0) return -1;
   seg_free(t->order);
   t->order = NULL;
   order = seg_malloc((t->n ? t->n : 1) * sizeof *order);
   tmp = seg_malloc((t->n ? t->n : 1) * sizeof *tmp);
-  if (!order || !tmp) {
+  runs = seg_malloc((t->n + 1) * sizeof *runs);
+  if (!order || !tmp || !runs) {
     seg_free(order);
     seg_free(tmp);
+    seg_free(runs);
     return -1;
   }
   for (size_t i = 0; i < t->n; i++) order[i] = (uint32_t)i;
-  /* Bottom-up merge sort: stable, n log n, no recursion. */
-  for (size_t width = 1; width < t->n; width *= 2) {
-    for (size_t lo = 0; lo < t->n; lo += 2 * width) {
-      size_t mid = lo + width < t->n ? lo + width : t->n;
-      size_t hi = lo + 2 * width < t->n ? lo + 2 * width : t->n;
-      size_t i = lo, j = mid, k = lo;
-      if (mid == hi || compare_rows(t, order[mid - 1], order[mid]) <= 0) {
-        memcpy(tmp + lo, order + lo, (hi - lo) * sizeof *order);
-        continue;
-      }
-      while (i < mid && j < hi)
-        tmp[k++] = compare_rows(t, order[i], order[j]) <= 0 ? order[i++] : order[j++];
-      while (i < mid) tmp[k++] = order[i++];
-      while (j < hi) tmp[k++] = order[j++];
+  /* Natural merge sort: start from the ascending runs already there. */
+  for (size_t i = 0; i < t->n; i++)
+    if (i == 0 || compare_rows(t, order[i - 1], order[i]) > 0) runs[n_runs++] = (uint32_t)i;
+  runs[n_runs] = (uint32_t)t->n;
+  while (n_runs > 1) {
+    size_t out = 0;
+    for (size_t r = 0; r < n_runs; r += 2) {
+      size_t lo = runs[r], mid = runs[r + 1 < n_runs ? r + 1 : n_runs];
+      size_t hi = runs[r + 2 < n_runs ? r + 2 : n_runs];
+      merge(t, order, tmp, lo, mid, hi);
+      runs[out++] = (uint32_t)lo;
     }
+    runs[out] = (uint32_t)t->n;
+    n_runs = out;
     uint32_t *swap = order;
     order = tmp;
     tmp = swap;
   }
   seg_free(tmp);
+  seg_free(runs);
   t->order = order;
   return 0;
 }

@@ -6,8 +6,9 @@
 ** the text back.  Its printf adds a rounder of 0.5e-n in long double, plus
 ** x * 3e-16 when the digits asked for are fewer than 15, and truncates.
 ** We do the same additions and truncate with floorl, then divide the whole
-** number of units by 10^n in double, which is the correctly rounded value
-** of the same decimal that SQLite reads back.
+** number of units by 10^n in long double and round once to double: the
+** value of the same decimal that SQLite reads back (tests/sql/
+** test_rounding_sqlite.c compares the two on many values).
 */
 #include "rounding.h"
 
@@ -28,15 +29,16 @@ double seg_round(double x, int decimals) {
     return x < 0 ? -r : r;
   }
   long double v = magnitude;
-  long double rounder = half[decimals];
+  double rounder = half[decimals]; /* a double in SQLite too */
   uint64_t bits;
   memcpy(&bits, &magnitude, sizeof bits);
   int exponent = -1023 + (int)((bits >> 52) & 0x7ff);
-  if (decimals + exponent / 3 < 15) rounder += v * 3e-16;
+  if (decimals + exponent / 3 < 15) rounder += (double)(v * 3e-16);
   v += rounder;
-  double scale = 1;
+  long double scale = 1;
   for (int i = 0; i < decimals; i++) scale *= 10;
-  double units = (double)floorl(v * scale);
-  double r = units / scale;
+  /* In long double: the whole units may need more than a double's 53 bits
+  ** (999999999999999.875 to 1 place is 9999999999999999 tenths). */
+  double r = (double)(floorl(v * scale) / scale);
   return x < 0 ? -r : r;
 }

@@ -206,10 +206,30 @@ static void test_lookups_and_plans(void **state) {
   assert_sql_text(db,
       "SELECT (SELECT count(*) FROM shop WHERE segment = 'Lost') = "
       "(SELECT count(*) FROM (SELECT * FROM shop) WHERE segment = 'Lost')", "1");
-  /* Rows come in customer-id order: integers, then texts. */
+  /* ORDER BY customer_id and ORDER BY / GROUP BY segment are served by the
+  ** table (no sorter in the plan), and the order is right: integers, then
+  ** texts; segments by name. */
+  assert_plan(db, "SELECT * FROM shop ORDER BY customer_id", "SCAN shop VIRTUAL TABLE INDEX 16:");
+  assert_plan(db, "SELECT * FROM shop ORDER BY segment", "SCAN shop VIRTUAL TABLE INDEX 32:");
+  assert_plan(db, "SELECT segment, count(*) FROM shop GROUP BY segment",
+              "SCAN shop VIRTUAL TABLE INDEX 32:");
   assert_sql_text(db,
-      "SELECT count(*) FROM (SELECT customer_id, lag(customer_id) OVER () AS prev FROM shop)"
+      "SELECT count(*) FROM (SELECT customer_id, lag(customer_id) OVER () AS prev"
+      " FROM (SELECT customer_id FROM shop ORDER BY customer_id))"
       " WHERE prev IS NOT NULL AND prev >= customer_id", "0");
+  assert_sql_text(db,
+      "SELECT count(*) FROM (SELECT segment, lag(segment) OVER () AS prev"
+      " FROM (SELECT segment FROM shop ORDER BY segment))"
+      " WHERE prev IS NOT NULL AND prev > segment", "0");
+  assert_sql_text(db,
+      "SELECT (SELECT group_concat(segment || count, ',') FROM (SELECT segment, count(*) AS count"
+      "   FROM shop GROUP BY segment)) = (SELECT group_concat(segment || count, ',') FROM"
+      "  (SELECT segment, count(*) AS count FROM (SELECT * FROM shop ORDER BY rfm) GROUP BY segment"
+      "   ORDER BY segment))", "1");
+  assert_sql_text(db,
+      "SELECT (SELECT group_concat(customer_id) FROM (SELECT customer_id FROM shop ORDER BY customer_id))"
+      " = (SELECT group_concat(customer_id) FROM (SELECT customer_id FROM shop ORDER BY +customer_id))",
+      "1");
 
   /* The planner uses the lookup plans (idxNum 2 and 8). */
   assert_plan(db, "SELECT * FROM shop WHERE customer_id = 3",
@@ -346,7 +366,8 @@ static void test_options(void **state) {
   ** do not count; 9 is listed from people with no orders.) */
   assert_sql_text(db,
       "SELECT group_concat(customer_id || ':' || ifnull(last_order, '-') || ':' ||"
-      " frequency || ':' || ifnull(recency_days, '-') || ':' || segment, ' ') FROM t1",
+      " frequency || ':' || ifnull(recency_days, '-') || ':' || segment, ' ')"
+      " FROM (SELECT * FROM t1 ORDER BY customer_id)",
       "1:2024-12-31:1:1:New Customers 2:2024-12-01:1:31:Potential Loyalist "
       "3:2024-10-17:1:76:Hibernating 9:-:0:-:No orders t:2024-12-01:1:31:Loyal Customers");
   /* Fixed business thresholds instead of quantiles, bins from breaks. */
