@@ -119,8 +119,11 @@ typedef struct Membership {
   seg_customers *pCust;
   const seg_builtin_map *pBuiltin;  /* the map: built-in ... */
   seg_codemap *pUserMap;            /* ... or read from a table */
-  uint32_t *aByCode;            /* rows in id order, grouped by RFM code */
-  uint32_t aCodeEnd[1000];      /* aByCode[aCodeEnd[c-1]..aCodeEnd[c]) */
+  const char *azName[1000];     /* the segment of each RFM code (0: none) */
+  int anName[1000];             /* and its length in bytes */
+  uint32_t *aByCode;            /* rows grouped by segment, then RFM code */
+  uint32_t aCodeStart[1000];    /* code c's rows: aByCode[start..end) */
+  uint32_t aCodeEnd[1000];
   sqlite3_int64 nSkipped;       /* orders skipped: unreadable dates */
 } Membership;
 
@@ -510,29 +513,55 @@ static void membershipUnref(Membership *pM) {
 }
 
 
-static const char *membershipSegment(const Membership *pM, int code) {
-  if (code == 0) return NO_ORDERS_SEGMENT;
-  if (pM->pUserMap) return seg_codemap_segment(pM->pUserMap, code);
-  return seg_builtin_map_segment(pM->pBuiltin, code / 100, code / 10 % 10,
-                                 code % 10);
+/* Name every RFM code the scores can make, once per membership. */
+static void membershipNameCodes(Membership *pM) {
+  for (int code = 0; code < 1000; code++) {
+    const char *zName = NULL;
+    if (code == 0) zName = NO_ORDERS_SEGMENT;
+    else if (code % 10 == 0 || code / 10 % 10 == 0 || code < 100) zName = NULL;
+    else if (pM->pUserMap) zName = seg_codemap_segment(pM->pUserMap, code);
+    else zName = seg_builtin_map_segment(pM->pBuiltin, code / 100, code / 10 % 10, code % 10);
+    pM->azName[code] = zName ? zName : SEG_OTHER_SEGMENT;
+    pM->anName[code] = (int)strlen(pM->azName[code]);
+  }
 }
 
-/* Group the rows by RFM code, for the segment plans. */
+typedef struct CodeName {
+  const char *zName;
+  int code;
+} CodeName;
+
+static int compareCodeNames(const void *a, const void *b) {
+  const CodeName *x = a, *y = b;
+  int c = strcmp(x->zName, y->zName);
+  return c ? c : x->code - y->code;
+}
+
+/* Group the rows by segment (in name order) and, within a segment, by RFM
+** code, for the segment plans: ORDER BY / GROUP BY segment walks aByCode
+** as it is, and segment = ? is one contiguous slice of it. */
 static int membershipIndexCodes(Membership *pM) {
   const seg_customers *t = pM->pCust;
-  uint32_t aStart[1000];
+  uint32_t aCount[1000], aNext[1000], sum = 0;
+  CodeName aCode[1000];
   if (pM->aByCode) return SQLITE_OK;
   pM->aByCode = sqlite3_malloc64((t->n ? t->n : 1) * sizeof(uint32_t));
   if (!pM->aByCode) return SQLITE_NOMEM;
-  memset(pM->aCodeEnd, 0, sizeof(pM->aCodeEnd));
-  for (size_t i = 0; i < t->n; i++) pM->aCodeEnd[seg_customers_code(t, i)]++;
-  for (int c = 0, sum = 0; c < 1000; c++) {
-    aStart[c] = (uint32_t)sum;
-    sum += (int)pM->aCodeEnd[c];
-    pM->aCodeEnd[c] = (uint32_t)sum;
+  memset(aCount, 0, sizeof(aCount));
+  for (size_t i = 0; i < t->n; i++) aCount[seg_customers_code(t, i)]++;
+  for (int c = 0; c < 1000; c++) {
+    aCode[c].zName = pM->azName[c];
+    aCode[c].code = c;
+  }
+  qsort(aCode, 1000, sizeof(aCode[0]), compareCodeNames);
+  for (int k = 0; k < 1000; k++) {
+    int c = aCode[k].code;
+    pM->aCodeStart[c] = aNext[c] = sum;
+    sum += aCount[c];
+    pM->aCodeEnd[c] = sum;
   }
   for (size_t i = 0; i < t->n; i++)
-    pM->aByCode[aStart[seg_customers_code(t, i)]++] = (uint32_t)i;
+    pM->aByCode[aNext[seg_customers_code(t, i)]++] = (uint32_t)i;
   return SQLITE_OK;
 }
 
@@ -826,6 +855,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     rc = SQLITE_NOMEM;
     goto compute_end;
   }
+  membershipNameCodes(pM);
   rc = SQLITE_OK;
 
 compute_end:
@@ -1167,46 +1197,6 @@ static int cursorAdd(SegmentsCursor *pCur, size_t *pnAlloc, uint32_t iRow) {
   return SQLITE_OK;
 }
 
-typedef struct CodeName {
-  const char *zName;
-  int code;
-} CodeName;
-
-static int compareCodeNames(const void *a, const void *b) {
-  const CodeName *x = a, *y = b;
-  int c = strcmp(x->zName, y->zName);
-  return c ? c : x->code - y->code;
-}
-
-/* Every row, segment by segment in name order (ORDER BY / GROUP BY
-** segment): the RFM-code buckets, ordered by their segment's name. */
-static int cursorBySegment(SegmentsCursor *pCur, Membership *pM) {
-  CodeName aCode[1000];
-  int nCode = 0;
-  size_t k = 0;
-  int rc = membershipIndexCodes(pM);
-  if (rc != SQLITE_OK) return rc;
-  for (int code = 0; code < 1000; code++) {
-    uint32_t iStart = code ? pM->aCodeEnd[code - 1] : 0;
-    if (iStart == pM->aCodeEnd[code]) continue;
-    aCode[nCode].zName = membershipSegment(pM, code);
-    aCode[nCode++].code = code;
-  }
-  qsort(aCode, (size_t)nCode, sizeof(aCode[0]), compareCodeNames);
-  pCur->aOwned = sqlite3_malloc64((pM->pCust->n ? pM->pCust->n : 1) * sizeof(uint32_t));
-  if (!pCur->aOwned) return SQLITE_NOMEM;
-  for (int i = 0; i < nCode; i++) {
-    int code = aCode[i].code;
-    uint32_t iStart = code ? pM->aCodeEnd[code - 1] : 0;
-    memcpy(pCur->aOwned + k, pM->aByCode + iStart,
-           (pM->aCodeEnd[code] - iStart) * sizeof(uint32_t));
-    k += pM->aCodeEnd[code] - iStart;
-  }
-  pCur->aRow = pCur->aOwned;
-  pCur->nRow = k;
-  return SQLITE_OK;
-}
-
 /* Manual mode: a statement over <name>_members. */
 static int manualFilter(SegmentsCursor *pCur, SegmentsTable *pTab, int idxNum,
                         sqlite3_value *pKey) {
@@ -1300,28 +1290,28 @@ static int segmentsFilter(sqlite3_vtab_cursor *cur, int idxNum,
     }
     pCur->aRow = pCur->aOwned;
   } else if (idxNum & PLAN_SEGMENT) {
+    /* The segment's codes are adjacent in aByCode: one slice. */
     const char *zWant = (const char *)sqlite3_value_text(argv[iArg]);
-    size_t nAlloc = 0;
-    if (zWant) {
-      rc = membershipIndexCodes(pM);
-      if (rc != SQLITE_OK) return rc;
-      for (int code = 0; code < 1000; code++) {
-        uint32_t iStart = code ? pM->aCodeEnd[code - 1] : 0;
-        if (iStart == pM->aCodeEnd[code]) continue;
-        if (strcmp(membershipSegment(pM, code), zWant) != 0) continue;
-        for (uint32_t k = iStart; k < pM->aCodeEnd[code]; k++)
-          if (cursorAdd(pCur, &nAlloc, pM->aByCode[k]) != SQLITE_OK)
-            return SQLITE_NOMEM;
-      }
+    uint32_t iStart = UINT32_MAX, iEnd = 0;
+    rc = membershipIndexCodes(pM);
+    if (rc != SQLITE_OK) return rc;
+    for (int code = 0; zWant && code < 1000; code++) {
+      if (pM->aCodeStart[code] == pM->aCodeEnd[code]) continue;
+      if (strcmp(pM->azName[code], zWant) != 0) continue;
+      if (pM->aCodeStart[code] < iStart) iStart = pM->aCodeStart[code];
+      if (pM->aCodeEnd[code] > iEnd) iEnd = pM->aCodeEnd[code];
     }
-    pCur->aRow = pCur->aOwned;
+    pCur->aRow = pM->aByCode + (iStart < iEnd ? iStart : 0);
+    pCur->nRow = iStart < iEnd ? iEnd - iStart : 0;
   } else if (idxNum & PLAN_ORDER_ID) {
     if (!pM->pCust->order && seg_customers_sort(pM->pCust) != 0) return SQLITE_NOMEM;
     pCur->aRow = pM->pCust->order;
     pCur->nRow = pM->pCust->n;
   } else if (idxNum & PLAN_ORDER_SEGMENT) {
-    rc = cursorBySegment(pCur, pM);
+    rc = membershipIndexCodes(pM);
     if (rc != SQLITE_OK) return rc;
+    pCur->aRow = pM->aByCode;
+    pCur->nRow = pM->pCust->n;
   } else {
     pCur->aRow = NULL; /* every row, as first seen */
     pCur->nRow = pM->pCust->n;
@@ -1391,7 +1381,10 @@ static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
     case COL_M: if (code) sqlite3_result_int(ctx, code % 10); break;
     case COL_RFM: if (code) sqlite3_result_int(ctx, code); break;
     case COL_SEGMENT:
-      sqlite3_result_text(ctx, membershipSegment(pM, code), -1, SQLITE_TRANSIENT);
+      /* Built-in names are constants: no copy per row.  A map table's
+      ** names live with the membership, which SQLite may outlive. */
+      sqlite3_result_text(ctx, pM->azName[code], pM->anName[code],
+                          pM->pUserMap ? SQLITE_TRANSIENT : SQLITE_STATIC);
       break;
     case COL_AS_OF:
       seg_day_format(pM->iAsOfDay, zDate);
@@ -1467,7 +1460,7 @@ static int segmentsRefresh(SegmentsTable *pTab) {
     sqlite3_bind_int64(pInsert, 5, c->frequency);
     sqlite3_bind_double(pInsert, 6, c->monetary);
     if (c->n_amount) sqlite3_bind_double(pInsert, 7, c->monetary / (double)c->n_amount);
-    sqlite3_bind_text(pInsert, 12, membershipSegment(pM, code), -1, SQLITE_STATIC);
+    sqlite3_bind_text(pInsert, 12, pM->azName[code], pM->anName[code], SQLITE_STATIC);
     sqlite3_bind_text(pInsert, 13, zAsOf, -1, SQLITE_STATIC);
     sqlite3_step(pInsert);
     rc = sqlite3_reset(pInsert);
