@@ -124,7 +124,8 @@ typedef struct Membership {
   uint32_t *aByCode;            /* rows grouped by segment, then RFM code */
   uint32_t aCodeStart[1000];    /* code c's rows: aByCode[start..end) */
   uint32_t aCodeEnd[1000];
-  sqlite3_int64 nSkipped;       /* orders skipped: unreadable dates */
+  sqlite3_int64 nBadDates;      /* orders skipped: unreadable dates */
+  sqlite3_int64 nNoCustomer;    /* orders skipped: NULL customer */
 } Membership;
 
 #define CACHE_SIZE 2
@@ -734,7 +735,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     sqlite3_value *pAmount = sqlite3_column_value(pStmt, 2);
     if (orderDay(o->eDateFormat, sqlite3_column_value(pStmt, 1), &day) != 0) {
       if (o->eBadDates == BAD_DATES_SKIP) {
-        pM->nSkipped++;
+        pM->nBadDates++;
         continue;
       }
       char *zRow = orderRowName(pTab, pStmt, bRowid, nRead);
@@ -787,7 +788,10 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       continue;
     }
     iRow = findCustomer(pM->pCust, pCustomer, &rc);
-    if (iRow == -2) continue; /* no customer: not anyone's order */
+    if (iRow == -2) { /* no customer: not anyone's order */
+      pM->nNoCustomer++;
+      continue;
+    }
     if (iRow < 0) {
       if (rc == SQLITE_MISMATCH) {
         char *zRow = orderRowName(pTab, pStmt, bRowid, nRead);
@@ -1469,8 +1473,10 @@ static int segmentsRefresh(SegmentsTable *pTab) {
   zSql = sqlite3_mprintf(
       "INSERT OR REPLACE INTO \"%w\".\"%w_config\"(k, v) VALUES"
       "('refreshed_at', strftime('%%Y-%%m-%%d %%H:%%M:%%S', 'now')),"
-      "('as_of', %Q), ('customers', %lld)",
-      pTab->zSchema, pTab->zName, zAsOf, (sqlite3_int64)pM->pCust->n);
+      "('as_of', %Q), ('customers', %lld), ('skipped_bad_dates', %lld),"
+      "('skipped_no_customer', %lld)",
+      pTab->zSchema, pTab->zName, zAsOf, (sqlite3_int64)pM->pCust->n,
+      pM->nBadDates, pM->nNoCustomer);
   rc = zSql ? sqlite3_exec(pTab->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
   sqlite3_free(zSql);
 

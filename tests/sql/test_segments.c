@@ -405,6 +405,14 @@ static void test_options(void **state) {
       "segments: w row 2: at 'yesterday' is not a date (ISO-8601, unix seconds or "
       "julian day; bad_dates='skip' skips such rows)");
   assert_sql_text(db, "SELECT group_concat(customer_id) FROM t6", "1");
+  /* Skipped rows are counted where a refresh stores its facts: the two bad
+  ** dates, and an order with no customer. */
+  sqltest_exec(db, "INSERT INTO w VALUES(NULL, '2024-12-01', 5);"
+                   "INSERT INTO t6(t6) VALUES('refresh')");
+  assert_sql_text(db,
+      "SELECT group_concat(k || '=' || v, ' ') FROM (SELECT * FROM t6_config"
+      " WHERE k LIKE 'skipped%' ORDER BY k)",
+      "skipped_bad_dates=2 skipped_no_customer=1");
   assert_sql_error(db, "SELECT * FROM t7",
       "segments: wv row #2: at 'yesterday' is not a date (ISO-8601, unix seconds or "
       "julian day; bad_dates='skip' skips such rows)");
