@@ -23,7 +23,7 @@ GLUE_HDR = $(wildcard ext/*.h)
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(sort $(wildcard tests/unit/test_*.c)))
 SQL_TESTS  = $(patsubst tests/sql/%.c,build/sql/%,$(sort $(wildcard tests/sql/test_*.c)))
 
-.PHONY: all test unit sqltest pytest demo install clean deps
+.PHONY: all test unit sqltest pytest demo install clean deps sanitize memcheck
 
 all: dist/segment.so
 
@@ -66,6 +66,38 @@ test: deps
 	@$(MAKE) --no-print-directory pytest
 	@echo "all tests passed"
 
+# The whole suite built with AddressSanitizer and UBSan (extension and
+# tests), into build/san; any report fails the run.
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_UNIT = $(patsubst build/unit/%,build/san/unit/%,$(UNIT_TESTS))
+SAN_SQL  = $(patsubst build/sql/%,build/san/sql/%,$(SQL_TESTS))
+
+build/san/segment.so: $(CORE_SRC) $(GLUE_SRC) $(CORE_HDR) $(GLUE_HDR)
+	@mkdir -p build/san
+	$(CC) $(CFLAGS) $(SAN) -fPIC -shared -o $@ $(CORE_SRC) $(GLUE_SRC) -lm
+
+build/san/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/testutil.h
+	@mkdir -p build/san/unit
+	$(CC) $(CFLAGS) $(SAN) -Iext/core -o $@ $< $(CORE_SRC) -lcmocka -lm
+
+build/san/sql/%: tests/sql/%.c $(wildcard tests/sql/*.h) build/san/segment.so
+	@mkdir -p build/san/sql
+	$(CC) $(CFLAGS) $(SAN) -Iext/core -o $@ $< -lsqlite3 -lcmocka -lm
+
+sanitize: deps
+	@$(MAKE) --no-print-directory $(SAN_UNIT) $(SAN_SQL) build/gen_shop
+	@for t in $(SAN_UNIT) $(SAN_SQL); do echo "== $$t"; \
+	  SEGMENT_EXTENSION=./build/san/segment ASAN_OPTIONS=detect_leaks=1 ./$$t || exit 1; done
+	@echo "sanitize: clean"
+
+# The suite under valgrind: any error or leak fails the run.
+memcheck: deps
+	@$(MAKE) --no-print-directory dist/segment.so $(UNIT_TESTS) $(SQL_TESTS) build/gen_shop
+	@for t in $(UNIT_TESTS) $(SQL_TESTS); do echo "== $$t"; \
+	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    ./$$t > /dev/null || exit 1; done
+	@echo "memcheck: clean"
+
 examples/shop.db: build/gen_shop
 	rm -f $@ && ./build/gen_shop --size demo $@
 
@@ -79,3 +111,7 @@ install: dist/segment.so
 
 clean:
 	rm -rf dist build examples/shop.db
+
+# Benchmark (not run by CI): make bench [SIZE=S|M|L] [RUNS=n]; see bench/run.
+.PHONY: bench
+bench: ; @SIZE='$(SIZE)' RUNS='$(RUNS)' bench/run

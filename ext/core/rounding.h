@@ -13,7 +13,12 @@
 **     seg_round(-2.675, 2)  // -2.68
 **     seg_round(0.125, 2)   // 0.13
 **
-** decimals is 0..15; magnitudes of 2^52 and more are returned unchanged.
+** decimals is 0..15; magnitudes above 2^52 are returned unchanged.  The
+** answer is SQLite 3.40's, bit for bit, everywhere, quirks included:
+** above about 10^14 * 10^-decimals SQLite's printf keeps only 16
+** significant digits, so round(262295553960906.25, 2) is
+** 262295553960906.19 there and here (tests/sql/test_rounding_sqlite.c
+** compares millions of values).
 */
 #ifndef SEGMENT_CORE_ROUNDING_H
 #define SEGMENT_CORE_ROUNDING_H

@@ -27,7 +27,12 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#define SQLTEST_EXTENSION "./dist/segment"
+/* The extension to load: ./dist/segment, or $SEGMENT_EXTENSION (make
+** sanitize points it at the instrumented build). */
+static inline const char *sqltest_extension(void) {
+  const char *z = getenv("SEGMENT_EXTENSION");
+  return z && z[0] ? z : "./dist/segment";
+}
 
 static inline sqlite3 *sqltest_open_file(const char *path) {
   sqlite3 *db = NULL;
@@ -39,9 +44,9 @@ static inline sqlite3 *sqltest_open_file(const char *path) {
   }
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
   sqlite3_enable_load_extension(db, 1);
-  rc = sqlite3_load_extension(db, SQLTEST_EXTENSION, 0, &err);
+  rc = sqlite3_load_extension(db, sqltest_extension(), 0, &err);
   if (rc != SQLITE_OK) {
-    print_error("cannot load %s: %s\n", SQLTEST_EXTENSION, err ? err : "?");
+    print_error("cannot load %s: %s\n", sqltest_extension(), err ? err : "?");
     sqlite3_free(err);
     fail();
   }
