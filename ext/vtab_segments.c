@@ -124,6 +124,7 @@ typedef struct Membership {
   uint32_t *aByCode;            /* rows grouped by segment, then RFM code */
   uint32_t aCodeStart[1000];    /* code c's rows: aByCode[start..end) */
   uint32_t aCodeEnd[1000];
+  int aCodeOrder[1000];         /* the codes in the order of aByCode */
   sqlite3_int64 nBadDates;      /* orders skipped: unreadable dates */
   sqlite3_int64 nNoCustomer;    /* orders skipped: NULL customer */
 } Membership;
@@ -148,6 +149,12 @@ typedef struct SegmentsCursor {
   const uint32_t *aRow;         /* the rows to visit, in order */
   uint32_t *aOwned;             /* aRow when the cursor allocated it */
   size_t nRow, iRow;
+  /* Walking pM->aByCode (the segment plans): aRow starts at aByCode +
+  ** iBase, and the code of the current row is aCodeOrder[iOrder], known
+  ** without reading the row. */
+  int bByCode;
+  uint32_t iBase;
+  int iOrder;
   sqlite3_stmt *pStmt;          /* manual mode: over <name>_members */
   int bEof;
 } SegmentsCursor;
@@ -557,6 +564,7 @@ static int membershipIndexCodes(Membership *pM) {
   qsort(aCode, 1000, sizeof(aCode[0]), compareCodeNames);
   for (int k = 0; k < 1000; k++) {
     int c = aCode[k].code;
+    pM->aCodeOrder[k] = c;
     pM->aCodeStart[c] = aNext[c] = sum;
     sum += aCount[c];
     pM->aCodeEnd[c] = sum;
@@ -1155,6 +1163,9 @@ static void cursorReset(SegmentsCursor *pCur) {
   pCur->aOwned = NULL;
   pCur->aRow = NULL;
   pCur->nRow = pCur->iRow = 0;
+  pCur->bByCode = 0;
+  pCur->iBase = 0;
+  pCur->iOrder = 0;
   sqlite3_finalize(pCur->pStmt);
   pCur->pStmt = NULL;
   pCur->bEof = 1;
@@ -1240,6 +1251,14 @@ static int manualFilter(SegmentsCursor *pCur, SegmentsTable *pTab, int idxNum,
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* In a walk of aByCode, move iOrder to the code of the current row. */
+static void cursorFindCode(SegmentsCursor *pCur) {
+  const Membership *pM = pCur->pM;
+  uint32_t iPos = pCur->iBase + (uint32_t)pCur->iRow;
+  while (pCur->iOrder < 999 && iPos >= pM->aCodeEnd[pM->aCodeOrder[pCur->iOrder]])
+    pCur->iOrder++;
+}
+
 static int segmentsFilter(sqlite3_vtab_cursor *cur, int idxNum,
                           const char *idxStr, int argc, sqlite3_value **argv) {
   SegmentsCursor *pCur = (SegmentsCursor *)cur;
@@ -1307,6 +1326,8 @@ static int segmentsFilter(sqlite3_vtab_cursor *cur, int idxNum,
     }
     pCur->aRow = pM->aByCode + (iStart < iEnd ? iStart : 0);
     pCur->nRow = iStart < iEnd ? iEnd - iStart : 0;
+    pCur->bByCode = 1;
+    pCur->iBase = iStart < iEnd ? iStart : 0;
   } else if (idxNum & PLAN_ORDER_ID) {
     if (!pM->pCust->order && seg_customers_sort(pM->pCust) != 0) return SQLITE_NOMEM;
     pCur->aRow = pM->pCust->order;
@@ -1316,11 +1337,14 @@ static int segmentsFilter(sqlite3_vtab_cursor *cur, int idxNum,
     if (rc != SQLITE_OK) return rc;
     pCur->aRow = pM->aByCode;
     pCur->nRow = pM->pCust->n;
+    pCur->bByCode = 1;
+    pCur->iBase = 0;
   } else {
     pCur->aRow = NULL; /* every row, as first seen */
     pCur->nRow = pM->pCust->n;
   }
   pCur->bEof = pCur->nRow == 0;
+  if (pCur->bByCode && !pCur->bEof) cursorFindCode(pCur);
   return SQLITE_OK;
 }
 
@@ -1332,6 +1356,7 @@ static int segmentsNext(sqlite3_vtab_cursor *cur) {
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
   }
   pCur->bEof = ++pCur->iRow >= pCur->nRow;
+  if (pCur->bByCode && !pCur->bEof) cursorFindCode(pCur);
   return SQLITE_OK;
 }
 
@@ -1354,7 +1379,16 @@ static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
   }
   iRow = pCur->aRow ? pCur->aRow[pCur->iRow] : (uint32_t)pCur->iRow;
   c = &pM->pCust->rows[iRow];
-  code = seg_customers_code(pM->pCust, iRow);
+  code = pCur->bByCode ? pM->aCodeOrder[pCur->iOrder]
+                       : seg_customers_code(pM->pCust, iRow);
+  if (iCol == COL_SEGMENT) {
+    /* The hot column of GROUP BY segment: no read of the row at all.
+    ** Built-in names are constants: no copy per row.  A map table's names
+    ** live with the membership, which SQLite may outlive. */
+    sqlite3_result_text(ctx, pM->azName[code], pM->anName[code],
+                        pM->pUserMap ? SQLITE_TRANSIENT : SQLITE_STATIC);
+    return SQLITE_OK;
+  }
   switch (iCol) {
     case COL_CUSTOMER_ID:
       if (seg_customers_is_text(pM->pCust, iRow)) {
@@ -1384,12 +1418,6 @@ static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
     case COL_F: if (code) sqlite3_result_int(ctx, code / 10 % 10); break;
     case COL_M: if (code) sqlite3_result_int(ctx, code % 10); break;
     case COL_RFM: if (code) sqlite3_result_int(ctx, code); break;
-    case COL_SEGMENT:
-      /* Built-in names are constants: no copy per row.  A map table's
-      ** names live with the membership, which SQLite may outlive. */
-      sqlite3_result_text(ctx, pM->azName[code], pM->anName[code],
-                          pM->pUserMap ? SQLITE_TRANSIENT : SQLITE_STATIC);
-      break;
     case COL_AS_OF:
       seg_day_format(pM->iAsOfDay, zDate);
       sqlite3_result_text(ctx, zDate, -1, SQLITE_TRANSIENT);

@@ -371,10 +371,47 @@ static void day_to_ymd(int32_t day, int *y, int *m, int *d) {
   *y = (int)(*m > 2 ? c - 4716 : c - 4715);
 }
 
+/* The digits z[0..count) as a number, or -1 when one is not a digit. */
+static int fixed_digits(const char *z, int count) {
+  int v = 0;
+  for (int i = 0; i < count; i++) {
+    if (z[i] < '0' || z[i] > '9') return -1;
+    v = v * 10 + (z[i] - '0');
+  }
+  return v;
+}
+
+/* The shapes nearly every order table holds, 'YYYY-MM-DD' and
+** 'YYYY-MM-DD HH:MM:SS', read without the general parser: 0 with *day
+** set, or -1 to say "use the general parser" (never "not a date").  For
+** these shapes date() echoes the date as written, so the day is that of
+** y-m-d by computeJD's arithmetic (day 31 of a short month runs into the
+** next one, as in SQLite).  Years 0001..9998 and hours 00..23 only: the
+** edges of SQLite's range and hour 24 go the long way. */
+static int day_from_common_shape(const char *z, size_t n, int32_t *day) {
+  int y, m, d;
+  if ((n != 10 && n != 19) || z[4] != '-' || z[7] != '-') return -1;
+  y = fixed_digits(z, 4);
+  m = fixed_digits(z + 5, 2);
+  d = fixed_digits(z + 8, 2);
+  if (y < 1 || y > 9998 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
+  if (n == 19) {
+    int hh, mm, ss;
+    if (z[10] != ' ' || z[13] != ':' || z[16] != ':') return -1;
+    hh = fixed_digits(z + 11, 2);
+    mm = fixed_digits(z + 14, 2);
+    ss = fixed_digits(z + 17, 2);
+    if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59) return -1;
+  }
+  *day = seg_day_from_ymd(y, m, d);
+  return 0;
+}
+
 int seg_day_from_text(const char *z, size_t n, int32_t *day) {
   DateParts p;
   int64_t ijd;
   int y, m, d;
+  if (day_from_common_shape(z, n, day) == 0) return 0;
   if (parse_parts(z, n, &p) || parts_to_ijd(&p, &ijd)) return -1;
   if (p.has_ymd && p.tz == 0) {
     /* date() prints the YYYY-MM-DD as written. */

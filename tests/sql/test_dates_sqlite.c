@@ -388,6 +388,27 @@ static int is_now(const char *z) {
 
 /* ---- tests ------------------------------------------------------------ */
 
+/* The common shapes 'YYYY-MM-DD' and 'YYYY-MM-DD HH:MM:SS' take a fast
+** path in the core: every day 01..31 of every month of years around the
+** edges and leap rules, with times at and past the valid limits, against
+** SQLite. */
+static void test_common_shapes(void **state) {
+  Oracle *o = *state;
+  static const int years[] = {1, 4, 100, 1582, 1900, 1970, 1999, 2000, 2023,
+                              2024, 2100, 9998, 9999, 0};
+  static const char *const times[] = {"", " 00:00:00", " 23:59:59", " 12:30:45",
+                                      " 24:00:00", " 23:60:00", " 23:59:60",
+                                      "T10:00:00", " 9:00:00"};
+  char buf[40];
+  for (size_t yi = 0; yi < sizeof years / sizeof years[0]; yi++)
+    for (int m = 0; m <= 13; m++)
+      for (int d = 0; d <= 32; d++)
+        for (size_t ti = 0; ti < sizeof times / sizeof times[0]; ti++) {
+          snprintf(buf, sizeof buf, "%04d-%02d-%02d%s", years[yi], m, d, times[ti]);
+          check_text(o, buf);
+        }
+}
+
 static void test_library_is_3_40(void **state) {
   (void)state;
   /* The core follows 3.40; 3.43 changed how text becomes a number, so a
@@ -659,6 +680,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_library_is_3_40),
       cmocka_unit_test(test_edge_strings),
+      cmocka_unit_test(test_common_shapes),
       cmocka_unit_test(test_fraction_overflow),
       cmocka_unit_test(test_embedded_nul),
       cmocka_unit_test(test_now_is_refused),
