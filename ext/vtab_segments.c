@@ -20,8 +20,9 @@
 ** A "membership" is every customer's features and scores as of one day.
 ** It is computed in one pass: one prepared SELECT of (customer, date,
 ** amount) over the orders, each row grouped in C (core/customers.c), then
-** scored (core/quantile.c) and sorted by customer id.  Nothing is written
-** to the user's tables.
+** scored (core/quantile.c).  Sorting by id and laying the rows out by
+** segment happen later, once, for the plans that need them.  Nothing is
+** written to the user's tables.
 **
 ** Freshness: a membership is keyed by the data version of every attached
 ** database (SQLITE_FCNTL_DATA_VERSION: commits by anyone) and this
@@ -40,8 +41,8 @@
 **      per membership, on first use)
 **  32  ORDER BY segment, or GROUP BY segment: walk them segment by segment
 **      (from the RFM-code buckets), so SQLite needs no sorter
-** With none of 2, 4, 8 the cursor walks all customers in the order they
-** were first seen.
+** With none of 2, 4, 8, 16, 32 the cursor walks all customers in the order
+** they were first seen.
 **
 ** mode='manual': SELECTs without as_of= read <name>_members, the copy the
 ** last 'refresh' stored, through an ordinary statement.
@@ -115,7 +116,6 @@ typedef struct Membership {
   int32_t iAsOfDay;
   sqlite3_uint64 iDataVersion;  /* the key it was computed under */
   sqlite3_int64 nTotalChanges;
-  int bShareable;               /* computed outside a transaction */
   seg_customers *pCust;
   const seg_builtin_map *pBuiltin;  /* the map: built-in ... */
   seg_codemap *pUserMap;            /* ... or read from a table */
@@ -899,7 +899,10 @@ static int membershipGet(SegmentsTable *pTab, Membership *pCurrent,
     *ppM = pCurrent;
     return SQLITE_OK;
   }
-  for (int i = 0; bAutocommit && i < CACHE_SIZE; i++) {
+  /* Cached memberships were all computed outside a transaction, so no
+  ** rollback can undo what they saw: any change since then moved a
+  ** counter.  They serve inside a transaction too. */
+  for (int i = 0; i < CACHE_SIZE; i++) {
     pM = pTab->aCache[i];
     if (pM && pM->iAsOfDay == iAsOfDay && pM->iDataVersion == iVersion &&
         pM->nTotalChanges == nChanges) {
@@ -912,7 +915,6 @@ static int membershipGet(SegmentsTable *pTab, Membership *pCurrent,
   if (rc != SQLITE_OK) return rc;
   pM->iDataVersion = iVersion;
   pM->nTotalChanges = nChanges;
-  pM->bShareable = bAutocommit;
   if (bAutocommit) {
     /* Newest first; the oldest falls out. */
     membershipUnref(pTab->aCache[CACHE_SIZE - 1]);

@@ -263,10 +263,18 @@ static void test_repeated_selects_do_not_read_orders_again(void **state) {
   assert_int_equal(nScans, 2);
   sqltest_exec(db, "SELECT count(*) FROM shop('2024-06-30') a JOIN shop b USING(customer_id)");
   assert_int_equal(nScans, 2);
+  /* Inside a transaction that changed nothing: still cached. */
+  sqltest_exec(db, "BEGIN; SELECT count(*) FROM shop; SELECT count(*) FROM shop; COMMIT");
+  assert_int_equal(nScans, 2);
   /* A change to anything: read again. */
   sqltest_exec(db, "CREATE TABLE unrelated(x); INSERT INTO unrelated VALUES(1)");
   sqltest_exec(db, "SELECT count(*) FROM shop");
   assert_int_equal(nScans, 3);
+  /* Inside a transaction after a change: each statement reads again (a
+  ** rollback would not show in any counter). */
+  sqltest_exec(db, "BEGIN; INSERT INTO unrelated VALUES(2);"
+                   "SELECT count(*) FROM shop; SELECT count(*) FROM shop; ROLLBACK");
+  assert_int_equal(nScans, 5);
   sqlite3_trace_v2(db, 0, 0, 0);
 }
 
