@@ -32,12 +32,12 @@ dist/segment.so: $(CORE_SRC) $(GLUE_SRC) $(CORE_HDR) $(GLUE_HDR)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $(CORE_SRC) $(GLUE_SRC) -lm
 
 # Unit tests: the pure core alone, no SQLite.
-build/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/testutil.h
+build/unit/%: tests/unit/%.c $(CORE_SRC) $(CORE_HDR) tests/unit/testutil.h tests/rng.h
 	@mkdir -p build/unit
 	$(CC) $(CFLAGS) -Iext/core -o $@ $< $(CORE_SRC) -lcmocka -lm
 
 # Integration tests: a real SQLite connection that loads dist/segment.so.
-build/sql/%: tests/sql/%.c $(wildcard tests/sql/*.h) dist/segment.so
+build/sql/%: tests/sql/%.c $(wildcard tests/sql/*.h) tests/rng.h dist/segment.so
 	@mkdir -p build/sql
 	$(CC) $(CFLAGS) -Iext/core -o $@ $< -lsqlite3 -lcmocka -lm
 

@@ -46,6 +46,8 @@
 ** extension building, since it tests only the core. */
 #include "../../ext/core/rounding.c"
 
+#include "../rng.h"
+
 #define MAX_REPORTED 20
 
 typedef struct Oracle {
@@ -108,18 +110,7 @@ static void finish(Oracle *o, long at_least) {
   assert_int_equal(o->mismatches, 0);
 }
 
-/* ---- a fixed-seed PRNG (splitmix64) ----------------------------------- */
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void) {
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static double rng_unit(void) { return (double)(rng_next() >> 11) * 0x1p-53; }
 
 /* ---- the values ---------------------------------------------------------- */
 

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "../rng.h"
 #include "reference.h"
 
 #define SHOP_OPTIONS                                                          \
@@ -28,15 +29,6 @@ static int teardown(void **state) {
 }
 
 /* ---- a random shop ------------------------------------------------------- */
-
-static uint64_t rng_state;
-
-static uint64_t rng(void) { /* splitmix64 */
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 /* nOrders orders over nCustomers customers, 2023-01-01 .. 2025-03-01:
 ** amounts from a small set (heavy ties), refunds, NULLs, some text ids,
@@ -56,16 +48,14 @@ static void make_shop(sqlite3 *db, uint64_t seed, int nCustomers, int nOrders,
   sqltest_exec(db, "BEGIN");
   for (int i = 0; i < nOrders; i++) {
     /* Skewed: low ids buy much more often. */
-    uint64_t u = rng() % 1000;
+    uint64_t u = rng_next() % 1000;
     int cust = (int)((u * u / 1000) * (uint64_t)nCustomers / 1000) + 1;
-    int day = (int)(rng() % 790);   /* days after 2023-01-01 */
+    int day = (int)(rng_next() % 790);   /* days after 2023-01-01 */
     char zDate[40];
-    sqlite3_snprintf(sizeof zDate, zDate,
-        "%s", "");
     {
       char *z = sqlite3_mprintf(
           "SELECT strftime('%%Y-%%m-%%d %%H:%%M:%%S', '2023-01-01', '+%d days', '+%d seconds')",
-          day, (int)(rng() % 86400));
+          day, (int)(rng_next() % 86400));
       char *zOut = sqltest_text(db, z);
       sqlite3_snprintf(sizeof zDate, zDate, "%s", zOut);
       free(zOut);
@@ -79,12 +69,12 @@ static void make_shop(sqlite3 *db, uint64_t seed, int nCustomers, int nOrders,
       sqlite3_bind_int(pIns, 1, cust);
     }
     sqlite3_bind_text(pIns, 2, zDate, -1, SQLITE_TRANSIENT);
-    switch (rng() % 20) {
+    switch (rng_next() % 20) {
       case 0: sqlite3_bind_null(pIns, 3); break;
-      case 1: sqlite3_bind_double(pIns, 3, -amounts[rng() % 10]); break;
-      default: sqlite3_bind_double(pIns, 3, amounts[rng() % 10]); break;
+      case 1: sqlite3_bind_double(pIns, 3, -amounts[rng_next() % 10]); break;
+      default: sqlite3_bind_double(pIns, 3, amounts[rng_next() % 10]); break;
     }
-    sqlite3_bind_text(pIns, 4, rng() % 30 ? "paid" : "cancelled", -1, SQLITE_STATIC);
+    sqlite3_bind_text(pIns, 4, rng_next() % 30 ? "paid" : "cancelled", -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(pIns), SQLITE_DONE);
     sqlite3_reset(pIns);
   }

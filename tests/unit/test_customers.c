@@ -16,24 +16,14 @@
 **   make build/unit/test_customers && ./build/unit/test_customers
 */
 #include "testutil.h"
+#include "../rng.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "customers.h"
 
-/* ---- a fixed-seed PRNG (splitmix64) ----------------------------------- */
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void) {
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static size_t rng_below(size_t n) { return (size_t)(rng_next() % n); }
 
 /* ---- the NTILE reference (as in test_quantile.c) ----------------------- */
 

@@ -21,28 +21,16 @@
 **   make build/unit/test_quantile && ./build/unit/test_quantile
 */
 #include "testutil.h"
+#include "../rng.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "quantile.h"
 
-/* ---- a fixed-seed PRNG (splitmix64) ----------------------------------- */
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void) {
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 /* 0 .. n-1 */
-static size_t rng_below(size_t n) { return (size_t)(rng_next() % n); }
 
-/* A uniform double in [0, 1). */
-static double rng_unit(void) { return (double)(rng_next() >> 11) * 0x1p-53; }
 
 static void shuffle(double *a, size_t n) {
   for (size_t i = n; i > 1; i--) {
