@@ -140,6 +140,7 @@ typedef struct SegmentsTable {
   SegmentsOptions opt;
   int bFilterChecked;           /* filter= passed sql_guard */
   int bComputing;               /* guard against orders that read us */
+  sqlite3_stmt *pProbe;         /* SELECT 1: is an interrupt pending? */
   Membership *aCache[CACHE_SIZE];
 } SegmentsTable;
 
@@ -574,6 +575,26 @@ static int membershipIndexCodes(Membership *pM) {
   return SQLITE_OK;
 }
 
+/* Whether sqlite3_interrupt() was called: the core asks now and then
+** while it scores and sorts, pure C loops that SQLite cannot stop.  (3.40
+** has no sqlite3_is_interrupted; stepping any statement reports it.)  A
+** progress handler is not called here: it counts SQLite's own steps. */
+static int segmentsInterrupted(void *pCtx) {
+  SegmentsTable *pTab = pCtx;
+  int rc = SQLITE_OK;
+  if (!pTab->pProbe) rc = sqlite3_prepare_v2(pTab->db, "SELECT 1", -1, &pTab->pProbe, 0);
+  if (rc == SQLITE_OK) {
+    sqlite3_step(pTab->pProbe);
+    rc = sqlite3_reset(pTab->pProbe);
+  }
+  return rc == SQLITE_INTERRUPT;
+}
+
+/* A core result (0, -1 out of memory, -2 stopped) as an SQLite code. */
+static int coreResult(int rc) {
+  return rc == 0 ? SQLITE_OK : rc == -2 ? SQLITE_INTERRUPT : SQLITE_NOMEM;
+}
+
 /* The key of the data a membership reflects; see HOW IT WORKS. */
 static sqlite3_uint64 dataVersion(sqlite3 *db) {
   sqlite3_uint64 key = 0;
@@ -700,6 +721,8 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     rc = SQLITE_NOMEM;
     goto compute_end;
   }
+  pM->pCust->stop = segmentsInterrupted;
+  pM->pCust->stop_ctx = pTab;
   pM->pBuiltin = seg_builtin_map_find(o->zMap ? o->zMap : "rfm11");
   if (!pM->pBuiltin) {
     char *zErr = NULL;
@@ -863,10 +886,8 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   score.as_of_day = iAsOfDay;
   score.money_decimals = o->nMoneyDecimals;
   score.breaks = o->zBreaks ? &o->breaks : NULL;
-  if (seg_customers_score(pM->pCust, &score, NULL) != 0) {
-    rc = SQLITE_NOMEM;
-    goto compute_end;
-  }
+  rc = coreResult(seg_customers_score(pM->pCust, &score, NULL));
+  if (rc != SQLITE_OK) goto compute_end;
   membershipNameCodes(pM);
   rc = SQLITE_OK;
 
@@ -1040,6 +1061,7 @@ static int segmentsConnect(sqlite3 *db, void *pAux, int argc,
 static int segmentsDisconnect(sqlite3_vtab *pVtab) {
   SegmentsTable *pTab = (SegmentsTable *)pVtab;
   for (int i = 0; i < CACHE_SIZE; i++) membershipUnref(pTab->aCache[i]);
+  sqlite3_finalize(pTab->pProbe);
   optionsFree(&pTab->opt);
   sqlite3_free(pTab->zSchema);
   sqlite3_free(pTab->zName);
@@ -1331,7 +1353,10 @@ static int segmentsFilter(sqlite3_vtab_cursor *cur, int idxNum,
     pCur->bByCode = 1;
     pCur->iBase = iStart < iEnd ? iStart : 0;
   } else if (idxNum & PLAN_ORDER_ID) {
-    if (!pM->pCust->order && seg_customers_sort(pM->pCust) != 0) return SQLITE_NOMEM;
+    if (!pM->pCust->order) {
+      rc = coreResult(seg_customers_sort(pM->pCust));
+      if (rc != SQLITE_OK) return rc;
+    }
     pCur->aRow = pM->pCust->order;
     pCur->nRow = pM->pCust->n;
   } else if (idxNum & PLAN_ORDER_SEGMENT) {
@@ -1449,9 +1474,9 @@ static int segmentsRefresh(SegmentsTable *pTab) {
   char zAsOf[SEG_DAY_FORMAT_SIZE];
   int rc = membershipGet(pTab, NULL, defaultAsOf(pTab), &pM);
   if (rc != SQLITE_OK) return rc;
-  if (!pM->pCust->order && seg_customers_sort(pM->pCust) != 0) {
+  if (!pM->pCust->order && (rc = coreResult(seg_customers_sort(pM->pCust))) != SQLITE_OK) {
     membershipUnref(pM);
-    return SQLITE_NOMEM;
+    return rc;
   }
   seg_day_format(pM->iAsOfDay, zAsOf);
 

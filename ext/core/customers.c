@@ -243,6 +243,13 @@ void seg_customers_add_order(seg_customers *t, int64_t i, int32_t day,
 
 /* ---- scoring ------------------------------------------------------------- */
 
+/* Whether the caller asks to stop, asked once every SEG_STOP_EVERY
+** iterations i of a long loop. */
+static int should_stop(const seg_customers *t, size_t i) {
+  return t->stop && i % SEG_STOP_EVERY == SEG_STOP_EVERY - 1 &&
+         t->stop(t->stop_ctx);
+}
+
 enum { DIM_R, DIM_F, DIM_M };
 
 static double dimension_value(const seg_customer *c, int dim,
@@ -267,6 +274,7 @@ int seg_customers_score(seg_customers *t, const seg_score_options *opt,
   for (size_t i = 0; i < t->n; i++) {
     seg_customer *c = &t->rows[i];
     t->codes[i] = 0;
+    if (should_stop(t, i)) return -2;
     if (c->frequency == 0) continue;
     c->monetary = seg_round(c->monetary, opt->money_decimals);
     n_buyers++;
@@ -294,6 +302,10 @@ int seg_customers_score(seg_customers *t, const seg_score_options *opt,
     }
     for (size_t i = 0; i < t->n; i++) {
       const seg_customer *c = &t->rows[i];
+      if (should_stop(t, i)) {
+        seg_free(values);
+        return -2;
+      }
       if (c->frequency == 0) continue;
       double v = dimension_value(c, dim, opt->as_of_day);
       int score = dim == DIM_R ? seg_score_reversed(v, dim_cuts->v, dim_cuts->n)
@@ -361,12 +373,23 @@ int seg_customers_sort(seg_customers *t) {
     if (i == 0 || compare_rows(t, order[i - 1], order[i]) > 0) runs[n_runs++] = (uint32_t)i;
   runs[n_runs] = (uint32_t)t->n;
   while (n_runs > 1) {
-    size_t out = 0;
+    size_t out = 0, merged = 0;
     for (size_t r = 0; r < n_runs; r += 2) {
       size_t lo = runs[r], mid = runs[r + 1 < n_runs ? r + 1 : n_runs];
       size_t hi = runs[r + 2 < n_runs ? r + 2 : n_runs];
       merge(t, order, tmp, lo, mid, hi);
       runs[out++] = (uint32_t)lo;
+      /* Ask to stop about every SEG_STOP_EVERY rows merged. */
+      merged += hi - lo;
+      if (merged >= SEG_STOP_EVERY) {
+        merged = 0;
+        if (t->stop && t->stop(t->stop_ctx)) {
+          seg_free(order);
+          seg_free(tmp);
+          seg_free(runs);
+          return -2;
+        }
+      }
     }
     runs[out] = (uint32_t)t->n;
     n_runs = out;

@@ -52,6 +52,7 @@ typedef struct seg_customer {
 } seg_customer;
 
 #define SEG_BATCH 64
+#define SEG_STOP_EVERY 65536
 
 typedef struct seg_customers {
   seg_customer *rows;  /* in the order first seen */
@@ -66,6 +67,10 @@ typedef struct seg_customers {
   size_t n_slots;      /* a power of two */
   uint16_t *codes;     /* after scoring: r*100+f*10+m, 0 = no orders */
   uint32_t *order;     /* after seg_customers_sort: rows by id */
+  /* Asked every SEG_STOP_EVERY customers while scoring and sorting: a
+  ** non-zero answer stops the work, which then returns -2 (NULL: never). */
+  int (*stop)(void *ctx);
+  void *stop_ctx;
   /* Integer-id orders not yet grouped. */
   int n_batch;
   int64_t batch_id[SEG_BATCH];
@@ -110,8 +115,8 @@ typedef struct seg_score_options {
 
 /* Round monetary and give every customer with orders its code in
 ** t->codes.  The cut points used (quantiles or the fixed breaks) are
-** written to *used when it is not NULL.  Returns 0, or -1 when out of
-** memory. */
+** written to *used when it is not NULL.  Returns 0, -1 when out of
+** memory, or -2 when t->stop said stop. */
 int seg_customers_score(seg_customers *t, const seg_score_options *opt,
                         seg_breaks *used);
 
@@ -120,8 +125,8 @@ static inline int seg_customers_code(const seg_customers *t, size_t i) {
   return t->codes ? t->codes[i] : 0;
 }
 
-/* Fill t->order with the row indexes sorted by id.  Returns 0 or -1 (out of
-** memory). */
+/* Fill t->order with the row indexes sorted by id.  Returns 0, -1 (out of
+** memory) or -2 (t->stop said stop). */
 int seg_customers_sort(seg_customers *t);
 
 #endif

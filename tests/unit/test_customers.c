@@ -775,6 +775,44 @@ static void test_sort_random(void **state) {
   seg_customers_free(t);
 }
 
+/* The stop hook: asked every SEG_STOP_EVERY customers; a yes makes
+** scoring and sorting return -2, a no (or no hook) lets them finish. */
+static int n_asked, stop_after;
+static int stop_hook(void *ctx) {
+  assert_ptr_equal(ctx, &n_asked);
+  return ++n_asked > stop_after;
+}
+
+static void test_stop_hook(void **state) {
+  (void)state;
+  seg_customers *t = new_table();
+  const int64_t n = 3 * SEG_STOP_EVERY + 10;
+  /* Ids in descending order, so that the sort has work to do. */
+  for (int64_t i = 0; i < n; i++)
+    assert_int_equal(seg_customers_add_int_order(t, n - i, 100, 1, 1.0), 0);
+  seg_score_options opt = {.bins = 5, .as_of_day = 200, .money_decimals = 2};
+  t->stop = stop_hook;
+  t->stop_ctx = &n_asked;
+
+  n_asked = 0, stop_after = 0;  /* stop at the first question */
+  assert_int_equal(seg_customers_score(t, &opt, NULL), -2);
+  assert_int_equal(n_asked, 1);
+  n_asked = 0, stop_after = 0;
+  assert_int_equal(seg_customers_sort(t), -2);
+  assert_null(t->order);
+
+  /* Never stopping: asked a few times (n / SEG_STOP_EVERY a pass), and
+  ** the results are whole. */
+  n_asked = 0, stop_after = 1000000;
+  assert_int_equal(seg_customers_score(t, &opt, NULL), 0);
+  assert_true(n_asked >= 3);
+  n_asked = 0;
+  assert_int_equal(seg_customers_sort(t), 0);
+  assert_true(n_asked >= 1);
+  for (int64_t i = 0; i < n; i++) assert_int_equal(t->rows[t->order[i]].id, i + 1);
+  seg_customers_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_integer_ids),
@@ -792,6 +830,7 @@ int main(void) {
       cmocka_unit_test(test_score_no_buyers),
       cmocka_unit_test(test_sort_hand),
       cmocka_unit_test(test_sort_random),
+      cmocka_unit_test(test_stop_hook),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
