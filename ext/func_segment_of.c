@@ -88,10 +88,9 @@ static void segmentOfCodeFunc(sqlite3_context *ctx, int argc,
     case 1:
       return;
     case 0:
-      code = (int)x;
-      if (x == code && code >= 111 && code <= 999 && code % 10 != 0 &&
-          code / 10 % 10 != 0)
-        break;
+      /* Range first: converting 2147483648.0 to int is undefined. */
+      code = x >= 111 && x <= 999 ? (int)x : 0;
+      if (code && x == code && code % 10 != 0 && code / 10 % 10 != 0) break;
       /* fall through */
     default:
       segment_error_value(

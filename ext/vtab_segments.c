@@ -657,7 +657,7 @@ static int64_t findCustomer(seg_customers *t, sqlite3_value *v, int *pRc) {
       break;
     case SQLITE_FLOAT:
       x = sqlite3_value_double(v);
-      if (x == (double)(sqlite3_int64)x && x > -9.2e18 && x < 9.2e18) {
+      if (x > -9.2e18 && x < 9.2e18 && x == (double)(sqlite3_int64)x) {
         i = seg_customers_find_int(t, (sqlite3_int64)x, 1);
         break;
       }
@@ -1212,7 +1212,7 @@ static int64_t lookupCustomer(const Membership *pM, sqlite3_value *v) {
       return seg_customers_find_int(t, sqlite3_value_int64(v), 0);
     case SQLITE_FLOAT:
       x = sqlite3_value_double(v);
-      if (x == (double)(sqlite3_int64)x && x > -9.2e18 && x < 9.2e18)
+      if (x > -9.2e18 && x < 9.2e18 && x == (double)(sqlite3_int64)x)
         return seg_customers_find_int(t, (sqlite3_int64)x, 0);
       return -1;
     case SQLITE_TEXT:

@@ -382,6 +382,11 @@ static void test_segment_of_errors(void **state) {
                    "segment_of: code must be an RFM code like 545, got 1000");
   assert_sql_error(db, "SELECT segment_of(501)",
                    "segment_of: code must be an RFM code like 545, got 501");
+  /* Found by fuzzing: huge codes were cast to int before the range check. */
+  assert_sql_error(db, "SELECT segment_of(2147483648.0)",
+                   "segment_of: code must be an RFM code like 545, got 2147483648.0");
+  assert_sql_error(db, "SELECT segment_of(-1e300)",
+                   "segment_of: code must be an RFM code like 545, got -1.0e+300");
   assert_sql_error(db, "SELECT segment_of(6, 1, 1)",
       "segment_of: map 'rfm11' covers scores 1 to 5, got code 611 (use bins=5, "
       "or a map table for other bins)");

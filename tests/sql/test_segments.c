@@ -187,6 +187,9 @@ static void test_lookups_and_plans(void **state) {
   assert_sql_text(db, "SELECT count(*) FROM shop WHERE customer_id = 3.0", "1");
   assert_sql_text(db, "SELECT count(*) FROM shop WHERE customer_id = '3'", "0");
   assert_sql_text(db, "SELECT count(*) FROM shop WHERE customer_id = 99999", "0");
+  /* Reals far outside the integers are no id (and no undefined cast). */
+  assert_sql_text(db, "SELECT count(*) FROM shop WHERE customer_id = 1e300", "0");
+  assert_sql_text(db, "SELECT count(*) FROM shop WHERE customer_id = -9.3e18", "0");
   assert_sql_text(db,
       "SELECT group_concat(customer_id, ' ') FROM shop WHERE customer_id IN (5, 'c7', 3, 99999)",
       "3 5 c7");
