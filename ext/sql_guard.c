@@ -78,16 +78,17 @@ int segment_guard_expression(sqlite3 *db, const char *zWho, const char *zWhat,
     *pzErr = sqlite3_mprintf(
         "%s: %s must be one SQL expression, found %s in '%s'", zWho, zWhat,
         zWhy, zExpr);
-    return SQLITE_ERROR;
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   zSql = sqlite3_mprintf("EXPLAIN SELECT (%s\n) FROM %s", zExpr, zFrom);
   if (!zSql) return SQLITE_NOMEM;
   rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
   sqlite3_free(zSql);
   if (rc != SQLITE_OK) {
+    if (rc == SQLITE_NOMEM) return rc;
     *pzErr = sqlite3_mprintf("%s: %s '%s': %s", zWho, zWhat, zExpr,
                              sqlite3_errmsg(db));
-    return rc;
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     const char *zOp = (const char *)sqlite3_column_text(pStmt, 1);
@@ -101,16 +102,16 @@ int segment_guard_expression(sqlite3 *db, const char *zWho, const char *zWhat,
             "%s: %s may not call %.*s() (only pure built-in functions and "
             "this extension's are allowed)",
             zWho, zWhat, nName, zP4);
-        rc = SQLITE_ERROR;
+        rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
         break;
       }
     } else if (strcmp(zOp, "VOpen") == 0) {
       *pzErr = sqlite3_mprintf("%s: %s may not read virtual tables", zWho,
                                zWhat);
-      rc = SQLITE_ERROR;
+      rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
       break;
     }
   }
-  sqlite3_finalize(pStmt);
+  if (sqlite3_finalize(pStmt) == SQLITE_NOMEM && rc == SQLITE_DONE) rc = SQLITE_NOMEM;
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }

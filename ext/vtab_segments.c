@@ -444,13 +444,14 @@ static int checkColumn(SegmentsTable *pTab, const char *zOption,
 
 /* "(SELECT NULL AS "a", NULL AS "b", ...)": the columns of zTable and no
 ** code, for sql_guard to compile the filter against. */
-static char *standInFrom(SegmentsTable *pTab, const char *zTable) {
+static int standInFrom(SegmentsTable *pTab, const char *zTable, char **pzFrom) {
   sqlite3_stmt *pStmt = NULL;
   sqlite3_str *pStr = sqlite3_str_new(pTab->db);
-  int n = 0;
-  if (sqlite3_prepare_v2(pTab->db,
-                         "SELECT name FROM pragma_table_xinfo(?1, ?2)", -1,
-                         &pStmt, 0) == SQLITE_OK) {
+  int n = 0, rc;
+  *pzFrom = NULL;
+  rc = sqlite3_prepare_v2(pTab->db, "SELECT name FROM pragma_table_xinfo(?1, ?2)",
+                          -1, &pStmt, 0);
+  if (rc == SQLITE_OK) {
     sqlite3_bind_text(pStmt, 1, zTable, -1, SQLITE_STATIC);
     if (pTab->zSource[0]) sqlite3_bind_text(pStmt, 2, pTab->zSchema, -1, SQLITE_STATIC);
     while (sqlite3_step(pStmt) == SQLITE_ROW) {
@@ -458,10 +459,17 @@ static char *standInFrom(SegmentsTable *pTab, const char *zTable) {
       sqlite3_str_appendf(pStr, "%sNULL AS \"%w\"", n++ ? ", " : "(SELECT ",
                           zName ? zName : "");
     }
+    /* A failed step (out of memory) must not pass for "no columns". */
+    rc = sqlite3_finalize(pStmt);
   }
-  sqlite3_finalize(pStmt);
   sqlite3_str_appendall(pStr, n ? ")" : "(SELECT NULL)");
-  return sqlite3_str_finish(pStr);
+  *pzFrom = sqlite3_str_finish(pStr);
+  if (rc == SQLITE_OK && !*pzFrom) rc = SQLITE_NOMEM;
+  if (rc != SQLITE_OK) {
+    sqlite3_free(*pzFrom);
+    *pzFrom = NULL;
+  }
+  return rc;
 }
 
 /* Vet filter= once per connection of the table (sql_guard.c). */
@@ -469,15 +477,15 @@ static int checkFilter(SegmentsTable *pTab) {
   char *zFrom, *zErr = NULL;
   int rc;
   if (!pTab->opt.zFilter || pTab->bFilterChecked) return SQLITE_OK;
-  zFrom = standInFrom(pTab, pTab->opt.zOrders);
-  if (!zFrom) return SQLITE_NOMEM;
+  rc = standInFrom(pTab, pTab->opt.zOrders, &zFrom);
+  if (rc != SQLITE_OK) return rc;
   rc = segment_guard_expression(pTab->db, "segments", "filter",
                                 pTab->opt.zFilter, zFrom, &zErr);
   sqlite3_free(zFrom);
   if (rc != SQLITE_OK) {
     sqlite3_free(pTab->base.zErrMsg);
-    pTab->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errmsg(pTab->db));
-    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+    pTab->base.zErrMsg = zErr;
+    return rc;
   }
   pTab->bFilterChecked = 1;
   return SQLITE_OK;
