@@ -49,10 +49,10 @@ deps:
 	@scripts/install-deps
 
 unit: $(UNIT_TESTS)
-	@for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t || exit 1; done
+	@scripts/run-tests $(UNIT_TESTS)
 
 sqltest: $(SQL_TESTS) build/gen_shop
-	@for t in $(SQL_TESTS); do echo "== $$t"; ./$$t || exit 1; done
+	@scripts/run-tests $(SQL_TESTS)
 
 # Debian's python3: its sqlite3 module can load extensions (pyenv's often cannot).
 pytest: dist/segment.so build/gen_shop
@@ -60,11 +60,9 @@ pytest: dist/segment.so build/gen_shop
 	@/usr/bin/python3 -m unittest discover -s tests/python -v
 
 test: deps
-	@$(MAKE) --no-print-directory dist/segment.so
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory sqltest
+	@$(MAKE) --no-print-directory dist/segment.so $(UNIT_TESTS) $(SQL_TESTS) build/gen_shop
 	@$(MAKE) --no-print-directory pytest
-	@echo "all tests passed"
+	@scripts/run-tests $(UNIT_TESTS) $(SQL_TESTS)
 
 # The whole suite built with AddressSanitizer and UBSan (extension and
 # tests), into build/san; any report fails the run.
