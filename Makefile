@@ -4,6 +4,10 @@
 #   make test       install what is missing, build, run every test
 #   make demo       install what is missing, build the demo shop, print its segments
 #   make install    copy dist/segment.so to $(PREFIX)/lib/sqlite3 (PREFIX=/usr/local)
+#   make sanitize   the suite under AddressSanitizer and UBSan
+#   make memcheck   the suite under valgrind
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (tests/fuzz)
+#   make bench      the benchmark (SIZE=S|M|L), see bench/run
 #   make clean
 #
 # The extension links no SQLite library: the host process provides it.
@@ -23,7 +27,7 @@ GLUE_HDR = $(wildcard ext/*.h)
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(sort $(wildcard tests/unit/test_*.c)))
 SQL_TESTS  = $(patsubst tests/sql/%.c,build/sql/%,$(sort $(wildcard tests/sql/test_*.c)))
 
-.PHONY: all test unit sqltest pytest demo install clean deps sanitize memcheck
+.PHONY: all test unit sqltest pytest demo install clean deps sanitize memcheck fuzz
 
 all: dist/segment.so
 
@@ -82,18 +86,23 @@ build/san/sql/%: tests/sql/%.c $(wildcard tests/sql/*.h) build/san/segment.so
 	@mkdir -p build/san/sql
 	$(CC) $(CFLAGS) $(SAN) -Iext/core -o $@ $< -lsqlite3 -lcmocka -lm
 
-sanitize: deps
+sanitize:
+	@scripts/install-deps hardening
 	@$(MAKE) --no-print-directory $(SAN_UNIT) $(SAN_SQL) build/gen_shop
 	@for t in $(SAN_UNIT) $(SAN_SQL); do echo "== $$t"; \
 	  SEGMENT_EXTENSION=./build/san/segment ASAN_OPTIONS=detect_leaks=1 ./$$t || exit 1; done
 	@echo "sanitize: clean"
 
-# The suite under valgrind: any error or leak fails the run.
-memcheck: deps
+# The suite under valgrind, two tests at a time: any error or leak fails
+# the run (each test's output in build/memcheck/<test>.log).
+MEMCHECK = valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
+memcheck:
+	@scripts/install-deps hardening
 	@$(MAKE) --no-print-directory dist/segment.so $(UNIT_TESTS) $(SQL_TESTS) build/gen_shop
-	@for t in $(UNIT_TESTS) $(SQL_TESTS); do echo "== $$t"; \
-	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-	    ./$$t > /dev/null || exit 1; done
+	@mkdir -p build/memcheck
+	@printf '%s\n' $(UNIT_TESTS) $(SQL_TESTS) | xargs -P 2 -I{} sh -c \
+	  'log=build/memcheck/$$(basename {}).log; if $(MEMCHECK) ./{} > $$log 2>&1; \
+	   then echo "== {}: clean"; else echo "== {}: FAILED (see $$log)"; exit 1; fi'
 	@echo "memcheck: clean"
 
 examples/shop.db: build/gen_shop
@@ -113,3 +122,10 @@ clean:
 # Benchmark (not run by CI): make bench [SIZE=S|M|L] [RUNS=n]; see bench/run.
 .PHONY: bench
 bench: ; @SIZE='$(SIZE)' RUNS='$(RUNS)' bench/run
+
+# Fuzzing with clang's libFuzzer: make fuzz [FUZZ_SECONDS=n] runs each
+# target n seconds (default 60) on a copy of its seeds and replays the kept
+# crashes; see tests/fuzz/run.
+fuzz:
+	@scripts/install-deps hardening
+	@FUZZ_SECONDS='$(FUZZ_SECONDS)' tests/fuzz/run

@@ -10,11 +10,14 @@
 **
 ** Codes the table does not list get "Other".  A code listed twice with two
 ** different names is an error: a map must say one thing per customer.
-** The table name is always quoted as an identifier.
+** The table name is always quoted as an identifier, and must be a table
+** or a view: a virtual table (fsdir) is refused, see sql_guard.h.
 */
 #include "map_table.h"
 
 #include <string.h>
+
+#include "sql_guard.h"
 
 /* Which of the columns code and segment zTable has; SQLITE_NOTFOUND when
 ** there is no such table or view. */
@@ -36,6 +39,18 @@ static int mapTableHasColumns(sqlite3 *db, const char *zTable, int *pCode,
   rc = sqlite3_finalize(pStmt);
   if (rc == SQLITE_OK && nCol == 0) rc = SQLITE_NOTFOUND;
   return rc;
+}
+
+/* Whether this connection is already reading the map with zSql: then the
+** map reads itself, and loading it again would recurse until the stack
+** overflows.  The connection's running statements say so, which needs no
+** state of our own. */
+static int isLoading(sqlite3 *db, const char *zSql) {
+  for (sqlite3_stmt *p = sqlite3_next_stmt(db, 0); p; p = sqlite3_next_stmt(db, p)) {
+    const char *zRunning = sqlite3_sql(p);
+    if (sqlite3_stmt_busy(p) && zRunning && strcmp(zRunning, zSql) == 0) return 1;
+  }
+  return 0;
 }
 
 int segment_map_table_load(sqlite3 *db, const char *zFunc, const char *zTable,
@@ -64,11 +79,20 @@ int segment_map_table_load(sqlite3 *db, const char *zFunc, const char *zTable,
         zFunc, zTable, hasCode ? "segment" : "code");
     return SQLITE_ERROR;
   }
+  /* A hostile schema could name fsdir or a pragma table here. */
+  rc = segment_guard_source(db, zFunc, "map", NULL, zTable, pzErr);
+  if (rc != SQLITE_OK) return rc;
 
-  zSql = sqlite3_mprintf("SELECT code, segment FROM \"%w\"", zTable);
+  zSql = sqlite3_mprintf("SELECT m.code, m.segment FROM \"%w\" AS m", zTable);
   pMap = seg_codemap_new();
   if (!zSql || !pMap) {
     rc = SQLITE_NOMEM;
+    goto load_error;
+  }
+  if (isLoading(db, zSql)) {
+    /* A view whose rows call segment_of() with this very map. */
+    *pzErr = sqlite3_mprintf("%s: map table \"%s\" reads itself", zFunc, zTable);
+    rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     goto load_error;
   }
   rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
@@ -124,8 +148,14 @@ int segment_map_table_load(sqlite3 *db, const char *zFunc, const char *zTable,
 
 load_error:
   if (!*pzErr && rc != SQLITE_NOMEM) {
-    *pzErr = sqlite3_mprintf("%s: cannot read map table \"%s\": %s", zFunc,
-                             zTable, sqlite3_errmsg(db));
+    const char *zWhy = sqlite3_errmsg(db);
+    /* Our own message from inside the map (a view that calls segment_of)
+    ** already says what went wrong. */
+    if (strncmp(zWhy, "segment", 7) == 0)
+      *pzErr = sqlite3_mprintf("%s", zWhy);
+    else
+      *pzErr = sqlite3_mprintf("%s: cannot read map table \"%s\": %s", zFunc,
+                               zTable, zWhy);
   }
   sqlite3_finalize(pStmt);
   sqlite3_free(zSql);

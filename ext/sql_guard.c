@@ -115,3 +115,36 @@ int segment_guard_expression(sqlite3 *db, const char *zWho, const char *zWhat,
   if (sqlite3_finalize(pStmt) == SQLITE_NOMEM && rc == SQLITE_DONE) rc = SQLITE_NOMEM;
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
+
+int segment_guard_source(sqlite3 *db, const char *zWho, const char *zOption,
+                         const char *zSchema, const char *zTable,
+                         char **pzErr) {
+  sqlite3_stmt *pStmt = NULL;
+  int nFound = 0, bVirtual = 0;
+  int rc = sqlite3_prepare_v2(
+      db,
+      "SELECT type FROM pragma_table_list WHERE name = ?1 COLLATE NOCASE"
+      " AND (?2 IS NULL OR schema = ?2 COLLATE NOCASE)",
+      -1, &pStmt, 0);
+  *pzErr = NULL;
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_bind_text(pStmt, 1, zTable, -1, SQLITE_STATIC);
+  if (zSchema) sqlite3_bind_text(pStmt, 2, zSchema, -1, SQLITE_STATIC);
+  while (sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
+    nFound++;
+    if (zType && strcmp(zType, "virtual") == 0) bVirtual = 1;
+  }
+  rc = sqlite3_finalize(pStmt);
+  if (rc != SQLITE_OK) return rc;
+  /* Not in any schema but readable: an eponymous virtual table. */
+  if (nFound == 0 || bVirtual) {
+    *pzErr = sqlite3_mprintf(
+        "%s: %s='%s' is a virtual table or table-valued function, which %s "
+        "does not read directly; name a view over it instead (SQLite then "
+        "decides, by its trusted_schema rules, whether the schema may read it)",
+        zWho, zOption, zTable, zWho);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}

@@ -53,6 +53,7 @@
 */
 #include "segment.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,9 +139,9 @@ typedef struct SegmentsTable {
   char *zName;                  /* its name */
   char *zSource;                /* "schema". prefix for the user's tables, or "" */
   SegmentsOptions opt;
-  int bFilterChecked;           /* filter= passed sql_guard */
+  int bSourcesChecked;          /* orders=, customers=, filter= passed sql_guard */
   int bComputing;               /* guard against orders that read us */
-  sqlite3_stmt *pProbe;         /* SELECT 1: is an interrupt pending? */
+  sqlite3_stmt *pProbe;         /* is an interrupt pending? see segmentsInterrupted */
   Membership *aCache[CACHE_SIZE];
 } SegmentsTable;
 
@@ -428,7 +429,13 @@ static int checkColumn(SegmentsTable *pTab, const char *zOption,
     if (zCol && zName && sqlite3_stricmp(zName, zCol) == 0) found = 1;
   }
   rc = sqlite3_finalize(pStmt);
-  if (rc != SQLITE_OK) return rc;
+  if (rc != SQLITE_OK) {
+    /* A view that cannot be expanded (one that reads this very table). */
+    if (rc != SQLITE_NOMEM)
+      *pzErr = sqlite3_mprintf("segments: cannot read %s (%s=): %s", zTable,
+                               zOption, sqlite3_errmsg(pTab->db));
+    return rc;
+  }
   if (nCol == 0) {
     *pzErr = sqlite3_mprintf("segments: no table or view \"%s\" (%s=)", zTable,
                              zOption);
@@ -472,22 +479,39 @@ static int standInFrom(SegmentsTable *pTab, const char *zTable, char **pzFrom) {
   return rc;
 }
 
-/* Vet filter= once per connection of the table (sql_guard.c). */
-static int checkFilter(SegmentsTable *pTab) {
-  char *zFrom, *zErr = NULL;
+/* Vet what the table reads, once per connection of the table
+** (sql_guard.c): orders= and customers= name tables or views, not virtual
+** tables; filter= only reads.  The schema may come from someone else's
+** file, so this runs on every connection, not only at CREATE. */
+static int checkSources(SegmentsTable *pTab) {
+  const SegmentsOptions *o = &pTab->opt;
+  const char *zSchema = pTab->zSource[0] ? pTab->zSchema : NULL;
+  char *zFrom = NULL, *zErr = NULL;
   int rc;
-  if (!pTab->opt.zFilter || pTab->bFilterChecked) return SQLITE_OK;
-  rc = standInFrom(pTab, pTab->opt.zOrders, &zFrom);
-  if (rc != SQLITE_OK) return rc;
-  rc = segment_guard_expression(pTab->db, "segments", "filter",
-                                pTab->opt.zFilter, zFrom, &zErr);
-  sqlite3_free(zFrom);
+  if (pTab->bSourcesChecked) return SQLITE_OK;
+  /* Missing tables first: the guard cannot tell them from fsdir. */
+  rc = checkColumn(pTab, "orders", o->zOrders, NULL, &zErr);
+  if (rc == SQLITE_OK)
+    rc = segment_guard_source(pTab->db, "segments", "orders", zSchema,
+                              o->zOrders, &zErr);
+  if (rc == SQLITE_OK && o->zCustomers)
+    rc = checkColumn(pTab, "customers", o->zCustomers, NULL, &zErr);
+  if (rc == SQLITE_OK && o->zCustomers)
+    rc = segment_guard_source(pTab->db, "segments", "customers", zSchema,
+                              o->zCustomers, &zErr);
+  if (rc == SQLITE_OK && o->zFilter) {
+    rc = standInFrom(pTab, o->zOrders, &zFrom);
+    if (rc == SQLITE_OK)
+      rc = segment_guard_expression(pTab->db, "segments", "filter",
+                                    o->zFilter, zFrom, &zErr);
+    sqlite3_free(zFrom);
+  }
   if (rc != SQLITE_OK) {
     sqlite3_free(pTab->base.zErrMsg);
     pTab->base.zErrMsg = zErr;
     return rc;
   }
-  pTab->bFilterChecked = 1;
+  pTab->bSourcesChecked = 1;
   return SQLITE_OK;
 }
 
@@ -503,8 +527,8 @@ static int checkTables(SegmentsTable *pTab, char **pzErr) {
     rc = checkColumn(pTab, o->zCustomersId ? "customers_id" : "customers",
                      o->zCustomers,
                      o->zCustomersId ? o->zCustomersId : o->zCustomer, pzErr);
-  if (rc == SQLITE_OK && o->zFilter) {
-    rc = checkFilter(pTab);
+  if (rc == SQLITE_OK) {
+    rc = checkSources(pTab);
     if (rc != SQLITE_OK) {
       *pzErr = pTab->base.zErrMsg;
       pTab->base.zErrMsg = NULL;
@@ -583,14 +607,21 @@ static int membershipIndexCodes(Membership *pM) {
   return SQLITE_OK;
 }
 
-/* Whether sqlite3_interrupt() was called: the core asks now and then
-** while it scores and sorts, pure C loops that SQLite cannot stop.  (3.40
-** has no sqlite3_is_interrupted; stepping any statement reports it.)  A
-** progress handler is not called here: it counts SQLite's own steps. */
+/* Whether to stop: the core asks every 64k customers while it scores and
+** sorts, pure C loops that SQLite cannot stop by itself.  The probe is a
+** statement of about 1,100 virtual-machine steps (some 20 microseconds):
+** stepping it reports a pending sqlite3_interrupt() (3.40 has no
+** sqlite3_is_interrupted), and its steps count towards a progress
+** handler's period, so a handler called every 1,000 steps or fewer is
+** called at every probe, one with a longer period every few. */
 static int segmentsInterrupted(void *pCtx) {
   SegmentsTable *pTab = pCtx;
   int rc = SQLITE_OK;
-  if (!pTab->pProbe) rc = sqlite3_prepare_v2(pTab->db, "SELECT 1", -1, &pTab->pProbe, 0);
+  if (!pTab->pProbe)
+    rc = sqlite3_prepare_v2(pTab->db,
+                            "WITH RECURSIVE n(i) AS (VALUES(1) UNION ALL SELECT i + 1 "
+                            "FROM n WHERE i < 64) SELECT count(*) FROM n",
+                            -1, &pTab->pProbe, 0);
   if (rc == SQLITE_OK) {
     sqlite3_step(pTab->pProbe);
     rc = sqlite3_reset(pTab->pProbe);
@@ -681,6 +712,20 @@ static int64_t findCustomer(seg_customers *t, sqlite3_value *v, int *pRc) {
   return i;
 }
 
+/* An error of a statement reading zTable: its message as it is when it is
+** already one of ours ("segments: ...", from a view over this very
+** table), else prefixed with what was being read. */
+static void setReadError(SegmentsTable *pTab, const char *zTable) {
+  const char *zMsg = sqlite3_errmsg(pTab->db);
+  if (strncmp(zMsg, "segments: ", 10) == 0) setError(pTab, "%s", zMsg);
+  else setError(pTab, "segments: cannot read %s: %s", zTable, zMsg);
+}
+
+/* Every column is written src."name": a bare "name" that is not a column
+** (renamed since CREATE) would be read by SQLite as a string literal, and
+** every order would silently belong to one customer called "name".  A
+** qualified one is an error. */
+
 /* A description of the order row the statement is on: "orders row 12"
 ** (the rowid) or "orders row #12" (the 12th row read, for a view). */
 static char *orderRowName(SegmentsTable *pTab, sqlite3_stmt *pStmt, int bRowid,
@@ -712,7 +757,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     setError(pTab, "segments: %s reads %s itself", o->zOrders, pTab->zName);
     return SQLITE_ERROR;
   }
-  rc = checkFilter(pTab);
+  rc = checkSources(pTab);
   if (rc != SQLITE_OK) return rc;
   pTab->bComputing = 1;
 
@@ -748,18 +793,23 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     bRowid = attempt == 0;
     sqlite3_free(zSql);
     zSql = sqlite3_mprintf(
-        "SELECT \"%w\", \"%w\", \"%w\"%s FROM %s\"%w\"%s%s%s", o->zCustomer,
-        o->zOrderedAt, o->zAmount, bRowid ? ", rowid" : "", pTab->zSource,
-        o->zOrders, o->zFilter ? " WHERE (" : "", o->zFilter ? o->zFilter : "",
-        o->zFilter ? "\n)" : "");
+        "SELECT src.\"%w\", src.\"%w\", src.\"%w\"%s FROM %s\"%w\" AS src%s%s%s",
+        o->zCustomer, o->zOrderedAt, o->zAmount, bRowid ? ", src.rowid" : "",
+        pTab->zSource, o->zOrders, o->zFilter ? " WHERE (" : "",
+        o->zFilter ? o->zFilter : "", o->zFilter ? "\n)" : "");
     if (!zSql) {
       rc = SQLITE_NOMEM;
       goto compute_end;
     }
     rc = sqlite3_prepare_v2(pTab->db, zSql, -1, &pStmt, 0);
     if (rc != SQLITE_OK && !bRowid) {
-      setError(pTab, "segments: cannot read %s: %s", o->zOrders,
-               sqlite3_errmsg(pTab->db));
+      /* Say what CREATE would say (a column renamed since), if it can. */
+      char *zCheck = NULL;
+      setReadError(pTab, o->zOrders);
+      if (rc != SQLITE_NOMEM && checkTables(pTab, &zCheck) != SQLITE_OK && zCheck) {
+        sqlite3_free(pTab->base.zErrMsg);
+        pTab->base.zErrMsg = zCheck;
+      }
       goto compute_end;
     }
   }
@@ -848,9 +898,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     seg_customers_add_order(pM->pCust, iRow, day, hasAmount, amount);
   }
   if (rc != SQLITE_DONE) {
-    if (!pTab->base.zErrMsg || rc != SQLITE_NOMEM)
-      setError(pTab, "segments: cannot read %s: %s", o->zOrders,
-               sqlite3_errmsg(pTab->db));
+    if (!pTab->base.zErrMsg || rc != SQLITE_NOMEM) setReadError(pTab, o->zOrders);
     goto compute_end;
   }
   sqlite3_finalize(pStmt);
@@ -859,14 +907,18 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   /* Customers without orders, when a customers table is given. */
   if (o->zCustomers) {
     sqlite3_free(zSql);
-    zSql = sqlite3_mprintf("SELECT \"%w\" FROM %s\"%w\"",
+    zSql = sqlite3_mprintf("SELECT src.\"%w\" FROM %s\"%w\" AS src",
                            o->zCustomersId ? o->zCustomersId : o->zCustomer,
                            pTab->zSource, o->zCustomers);
     rc = zSql ? sqlite3_prepare_v2(pTab->db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
     if (rc != SQLITE_OK) {
-      if (rc != SQLITE_NOMEM)
-        setError(pTab, "segments: cannot read %s: %s", o->zCustomers,
-                 sqlite3_errmsg(pTab->db));
+      char *zCheck = NULL;
+      if (rc == SQLITE_NOMEM) goto compute_end;
+      setReadError(pTab, o->zCustomers);
+      if (checkTables(pTab, &zCheck) != SQLITE_OK && zCheck) {
+        sqlite3_free(pTab->base.zErrMsg);
+        pTab->base.zErrMsg = zCheck;
+      }
       goto compute_end;
     }
     while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
@@ -884,10 +936,29 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       }
     }
     if (rc != SQLITE_DONE) {
-      setError(pTab, "segments: cannot read %s: %s", o->zCustomers,
-               sqlite3_errmsg(pTab->db));
+      setReadError(pTab, o->zCustomers);
       goto compute_end;
     }
+  }
+
+  /* Amounts are finite, but their sum can overflow. */
+  if (seg_customers_flush(pM->pCust) != 0) {
+    rc = SQLITE_NOMEM;
+    goto compute_end;
+  }
+  for (size_t i = 0; i < pM->pCust->n; i++) {
+    if (isfinite(pM->pCust->rows[i].monetary)) continue;
+    if (seg_customers_is_text(pM->pCust, i)) {
+      size_t n;
+      const char *z = seg_customers_text(pM->pCust, i, &n);
+      setError(pTab, "segments: customer '%.*s': the sum of %s is not a finite number",
+               (int)n, z, o->zAmount);
+    } else {
+      setError(pTab, "segments: customer %lld: the sum of %s is not a finite number",
+               (long long)pM->pCust->rows[i].id, o->zAmount);
+    }
+    rc = SQLITE_ERROR;
+    goto compute_end;
   }
 
   score.bins = o->nBins;
@@ -1488,7 +1559,10 @@ static int segmentsRefresh(SegmentsTable *pTab) {
   }
   seg_day_format(pM->iAsOfDay, zAsOf);
 
-  zSql = sqlite3_mprintf("DELETE FROM \"%w\".\"%w_members\"", pTab->zSchema,
+  /* WHERE 1: row by row, so that an interrupt or a progress handler can
+  ** stop it.  A bare DELETE clears the whole table in one uninterruptible
+  ** step (about a second at a million members, inside a transaction). */
+  zSql = sqlite3_mprintf("DELETE FROM \"%w\".\"%w_members\" WHERE 1", pTab->zSchema,
                          pTab->zName);
   rc = zSql ? sqlite3_exec(pTab->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
   sqlite3_free(zSql);

@@ -412,6 +412,21 @@ static void test_segment_of_errors(void **state) {
       "1 to 9, like 545)");
   assert_sql_error(db, "SELECT segment_of(545, 'bad5')",
       "segment_of: map table \"bad5\": code 545 has no segment");
+  /* segment_map has the columns code and segment, but a map read from a
+  ** virtual table could be fsdir in someone else's file: views only. */
+  assert_sql_error(db, "SELECT segment_of(545, 'segment_map')",
+      "segment_of: map='segment_map' is a virtual table or table-valued function, "
+      "which segment_of does not read directly; name a view over it instead "
+      "(SQLite then decides, by its trusted_schema rules, whether the schema may "
+      "read it)");
+  sqltest_exec(db, "CREATE VIEW view_map AS SELECT * FROM segment_map('rfm5')");
+  assert_sql_text(db, "SELECT segment_of(545, 'view_map')", "Champions");
+  /* A view map whose rows call segment_of with itself (found by fuzzing:
+  ** it recursed until the stack overflowed). */
+  sqltest_exec(db, "CREATE VIEW loop_map AS SELECT 545 AS code,"
+                   " segment_of(545, 'loop_map') AS segment");
+  assert_sql_error(db, "SELECT segment_of(545, 'loop_map')",
+                   "segment_of: map table \"loop_map\" reads itself");
 }
 
 /* A map table name is an identifier, never SQL. */

@@ -158,7 +158,7 @@ static int nScans;
 static int count_scans(unsigned type, void *ctx, void *p, void *x) {
   const char *zSql = sqlite3_sql((sqlite3_stmt *)p);
   (void)type, (void)ctx, (void)x;
-  if (zSql && strncmp(zSql, "SELECT \"customer_id\", \"created_at\"", 34) == 0) nScans++;
+  if (zSql && strncmp(zSql, "SELECT src.\"customer_id\", src.\"created_at\"", 42) == 0) nScans++;
   return 0;
 }
 
