@@ -360,14 +360,28 @@ static void make_x(sqlite3 *db, const char *zAmount) {
   "CREATE VIRTUAL TABLE t USING segments(orders='x', customer='c', ordered_at='at',"\
   " amount='amount', as_of='2025-01-01')"
 
+/* An amount as SQL (zValue) and as the error shows it (zShown). */
+typedef struct BadAmount {
+  const char *zValue, *zShown;
+} BadAmount;
+
+/* Each amount in x's only order makes SELECT fail naming row 1 and it. */
+static void assert_amounts_refused(sqlite3 *db, const BadAmount *aBad, size_t nBad) {
+  for (size_t i = 0; i < nBad; i++) {
+    char *zError = sqlite3_mprintf("segments: x row 1: amount %s is not a finite number",
+                                   aBad[i].zShown);
+    make_x(db, aBad[i].zValue);
+    assert_sql_error(db, "SELECT * FROM t", zError);
+    sqlite3_free(zError);
+  }
+}
+
 /* B8: amounts that are not numbers: an error naming the row and the value.
 ** Text that SQLite reads as a number counts as that number; NULL is
 ** skipped (the order counts, its amount does not). */
 static void test_b8_non_numeric_amounts(void **state) {
   sqlite3 *db = *state;
-  static const struct {
-    const char *zValue, *zShown;
-  } bad[] = {
+  static const BadAmount bad[] = {
       {"'lots'", "'lots'"},
       {"''", "''"},
       {"'12abc'", "'12abc'"},
@@ -377,13 +391,7 @@ static void test_b8_non_numeric_amounts(void **state) {
   };
   make_x(db, "1");
   sqltest_exec(db, X_TABLE);
-  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    char *zError = sqlite3_mprintf("segments: x row 1: amount %s is not a finite number",
-                                   bad[i].zShown);
-    make_x(db, bad[i].zValue);
-    assert_sql_error(db, "SELECT * FROM t", zError);
-    sqlite3_free(zError);
-  }
+  assert_amounts_refused(db, bad, sizeof(bad) / sizeof(bad[0]));
   make_x(db, "'12.50'");
   assert_sql_text(db, "SELECT monetary FROM t WHERE customer_id = 1", "12.5");
   make_x(db, "' 12.5 '");
@@ -408,8 +416,10 @@ static void test_b9_huge_amounts(void **state) {
   assert_sql_text(db, "SELECT monetary = 1e300 FROM t WHERE customer_id = 1", "1");
   make_x(db, "9223372036854775807");
   assert_sql_text(db, "SELECT monetary = 9223372036854775807.0 FROM t WHERE customer_id = 1", "1");
-  make_x(db, "-1.7976931348623157e308");
-  assert_sql_text(db, "SELECT monetary = -1.7976931348623157e308 FROM t WHERE customer_id = 1", "1");
+  /* Not -1.7976931348623157e308: under valgrind, which computes long
+  ** doubles in 64 bits, SQLite itself reads that text as -Inf. */
+  make_x(db, "-1.7e308");
+  assert_sql_text(db, "SELECT monetary = -1.7e308 FROM t WHERE customer_id = 1", "1");
   /* Two orders of 1e308: the sum is not a finite number. */
   sqltest_exec(db, "INSERT INTO x VALUES(1, '2024-12-02', 1e308); UPDATE x SET amount = 1e308");
   zErr = sqltest_error(db, "SELECT * FROM t");
@@ -428,9 +438,7 @@ static void test_b9_huge_amounts(void **state) {
 static void test_b10_nan_and_infinities(void **state) {
   sqlite3 *db = *state;
   sqlite3_stmt *pStmt;
-  static const struct {
-    const char *zValue, *zShown;
-  } bad[] = {
+  static const BadAmount bad[] = {
       {"9e999", "Inf"},
       {"-9e999", "-Inf"},
       {"'NaN'", "'NaN'"},
@@ -439,13 +447,7 @@ static void test_b10_nan_and_infinities(void **state) {
   };
   make_x(db, "1");
   sqltest_exec(db, X_TABLE);
-  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    char *zError = sqlite3_mprintf("segments: x row 1: amount %s is not a finite number",
-                                   bad[i].zShown);
-    make_x(db, bad[i].zValue);
-    assert_sql_error(db, "SELECT * FROM t", zError);
-    sqlite3_free(zError);
-  }
+  assert_amounts_refused(db, bad, sizeof(bad) / sizeof(bad[0]));
   /* Infinite dates too (reals are julian days). */
   sqltest_exec(db, "UPDATE x SET amount = 1, at = 9e999 WHERE c = 1");
   assert_sql_error(db, "SELECT * FROM t", "segments: x row 1: at Inf " NOT_A_DATE);
