@@ -203,6 +203,14 @@ static void test_random_magnitudes(void **state) {
 ** digits and x * 10^n no longer fits a double's 53 bits. */
 static void test_large_magnitudes(void **state) {
   Oracle *o = *state;
+  const char *zPreload = getenv("LD_PRELOAD");
+  /* SQLite's round() works in long double here; valgrind computes long
+  ** doubles in 64 bits, so under valgrind SQLite itself answers otherwise. */
+  if (zPreload && strstr(zPreload, "vgpreload")) {
+    print_message("skipped under valgrind: it computes long double in 64 bits, so SQLite's "
+                  "round() differs from its native answers here\n");
+    skip();
+  }
   rng_state = 0x1a29e;
   for (int i = 0; i < 20000; i++) {
     double x = (double)(rng_next() >> 12) / pow(2.0, (double)(rng_next() % 23));
