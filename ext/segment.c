@@ -44,6 +44,9 @@ int sqlite3_segment_init(sqlite3 *db, char **pzErrMsg,
       {"segment_of", segment_register_segment_of},
       {"segment_map", segment_register_segment_map},
       {"segments", segment_register_segments},
+      {"ab_test", segment_register_ab_test},
+      {"kmeans functions", segment_register_kmeans},
+      {"btyd models", segment_register_btyd},
   };
   int rc;
   SQLITE_EXTENSION_INIT2(pApi);

@@ -26,6 +26,9 @@ int segment_register_rfm(sqlite3 *db);         /* func_rfm.c */
 int segment_register_segment_of(sqlite3 *db);  /* func_segment_of.c */
 int segment_register_segment_map(sqlite3 *db); /* vtab_segment_map.c */
 int segment_register_segments(sqlite3 *db);    /* vtab_segments.c */
+int segment_register_ab_test(sqlite3 *db);      /* func_ab_test.c */
+int segment_register_kmeans(sqlite3 *db);       /* func_kmeans.c */
+int segment_register_btyd(sqlite3 *db);        /* func_btyd.c */
 
 /* values.c: reading sqlite3_values for the core. */
 

@@ -13,6 +13,18 @@
 **     SELECT * FROM shop_rfm('2024-06-30');            -- as of another date
 **     INSERT INTO shop_rfm(shop_rfm) VALUES('refresh'); -- store shop_rfm_members
 **
+** Beyond RFM (docs/segmentation/): lifecycle, recent-window, discount and
+** refund features, email engagement and rule maps:
+**
+**     CREATE VIRTUAL TABLE habits USING segments(
+**       orders = 'orders', customer = 'customer_id', ordered_at = 'created_at',
+**       amount = 'total', customers = 'customers', as_of = '2025-01-01',
+**       discount = 'discount > 0',                 -- discount_share
+**       events = 'email_events', events_at = 'at', events_kind = 'kind',
+**       map = 'behaviour');     -- a table of (segment, rule, priority) rows
+**     SELECT lifecycle, count(*) FROM habits GROUP BY 1;
+**     SELECT customer_id, segment, matched_rules FROM habits;
+**
 ** The options are documented in docs/segments.md; each is checked by
 ** segmentsParseOptions with an error that names it.
 **
@@ -20,7 +32,12 @@
 ** A "membership" is every customer's features and scores as of one day.
 ** It is computed in one pass: one prepared SELECT of (customer, date,
 ** amount) over the orders, each row grouped in C (core/customers.c), then
-** scored (core/quantile.c).  Sorting by id and laying the rows out by
+** scored (core/quantile.c).  The recent-window, discount and refund counts
+** are gathered in the same pass (core/order_features.c), email events in
+** one pass over events= (core/email.c); lifecycle is computed when read
+** (core/lifecycle.c).  A rule map gives each customer a segment key by one
+** prepared statement stepped per customer (rule_map.c); keys, like RFM
+** codes, index azName and the segment plans.  Sorting by id and laying the rows out by
 ** segment happen later, once, for the plans that need them.  Nothing is
 ** written to the user's tables.
 **
@@ -62,11 +79,17 @@
 #include "core/breaks.h"
 #include "core/customers.h"
 #include "core/dates.h"
+#include "core/email.h"
+#include "core/lifecycle.h"
 #include "core/maps.h"
+#include "core/order_features.h"
+#include "core/rounding.h"
 #include "map_table.h"
+#include "rule_map.h"
 #include "sql_guard.h"
 
-#define SEGMENTS_FORMAT_VERSION 1
+/* 2: the feature columns from tenure_days to unsubscribed. */
+#define SEGMENTS_FORMAT_VERSION 2
 #define NO_ORDERS_SEGMENT "No orders"
 
 enum { DATE_AUTO, DATE_ISO, DATE_UNIX, DATE_JULIAN };
@@ -76,14 +99,29 @@ enum { MODE_LIVE, MODE_MANUAL };
 enum {
   COL_CUSTOMER_ID, COL_FIRST_ORDER, COL_LAST_ORDER, COL_RECENCY_DAYS,
   COL_FREQUENCY, COL_MONETARY, COL_AVG_ORDER, COL_R, COL_F, COL_M, COL_RFM,
-  COL_SEGMENT, COL_AS_OF, COL_COMMAND
+  COL_SEGMENT, COL_TENURE_DAYS, COL_AVG_GAP_DAYS, COL_RECENT_ORDERS,
+  COL_RECENT_MONETARY, COL_DISCOUNT_SHARE, COL_REFUND_COUNT, COL_LIFECYCLE,
+  COL_LAST_OPEN, COL_LAST_CLICK, COL_OPENS_30D, COL_UNSUBSCRIBED,
+  COL_AS_OF, COL_MATCHED_RULES, COL_COMMAND
 };
+#define N_STORED_COLUMNS COL_AS_OF  /* the columns of <name>_members but as_of */
 
 /* The visible columns, as declared and as stored in <name>_members. */
 #define SEGMENTS_COLUMNS                                                     \
   "customer_id, first_order TEXT, last_order TEXT, recency_days INTEGER, "   \
   "frequency INTEGER, monetary REAL, avg_order REAL, r INTEGER, f INTEGER, " \
-  "m INTEGER, rfm INTEGER, segment TEXT"
+  "m INTEGER, rfm INTEGER, segment TEXT, tenure_days INTEGER, "              \
+  "avg_gap_days REAL, recent_orders INTEGER, recent_monetary REAL, "         \
+  "discount_share REAL, refund_count INTEGER, lifecycle TEXT, "              \
+  "last_open TEXT, last_click TEXT, opens_30d INTEGER, unsubscribed INTEGER"
+
+/* Their names, in order (rule maps bind all but segment as parameters). */
+static const char *const azColumnName[] = {
+    "customer_id", "first_order", "last_order", "recency_days", "frequency",
+    "monetary", "avg_order", "r", "f", "m", "rfm", "segment", "tenure_days",
+    "avg_gap_days", "recent_orders", "recent_monetary", "discount_share",
+    "refund_count", "lifecycle", "last_open", "last_click", "opens_30d",
+    "unsubscribed", "as_of", "matched_rules"};
 
 #define PLAN_AS_OF 1
 #define PLAN_CUSTOMER_EQ 2
@@ -109,6 +147,14 @@ typedef struct SegmentsOptions {
   int nMoneyDecimals;  /* money_decimals= */
   int eMode;           /* mode= */
   seg_breaks breaks;   /* zBreaks parsed */
+  int nWindowDays;     /* window_days=: recent_orders, recent_monetary */
+  seg_lifecycle_options lifecycle; /* new_days=, lost_days=, *_factor= */
+  char *zDiscount;     /* discount=: an SQL expression, or NULL */
+  char *zRefund;       /* refund=: an SQL expression, or NULL */
+  char *zEvents;       /* events=: the email events table, or NULL */
+  char *zEventsCustomer; /* events_customer= (default: customer=) */
+  char *zEventsAt;     /* events_at= */
+  char *zEventsKind;   /* events_kind= */
 } SegmentsOptions;
 
 /* Every customer's features and scores as of one day. */
@@ -128,6 +174,15 @@ typedef struct Membership {
   int aCodeOrder[1000];         /* the codes in the order of aByCode */
   sqlite3_int64 nBadDates;      /* orders skipped: unreadable dates */
   sqlite3_int64 nNoCustomer;    /* orders skipped: NULL customer */
+  seg_features feat;            /* recent window, discounts, refunds per row */
+  double shopGap;               /* the shop's median gap (core/lifecycle.h) */
+  seg_email *aEmail;            /* per row, when events= is given */
+  /* The segment key of each row under a rule map or email3 (NULL: the RFM
+  ** code is the key).  Everything indexed by "code" above is by key. */
+  uint16_t *aKey;
+  SegmentRules *pRules;         /* the rule map, or NULL */
+  char *zRowSource;             /* the rules' FROM: features as parameters */
+  sqlite3_stmt *pAllRules;      /* matched_rules, prepared on first use */
 } Membership;
 
 #define CACHE_SIZE 2
@@ -176,7 +231,11 @@ static void setError(SegmentsTable *pTab, const char *zFmt, ...) {
 static const char *const azOptionNames =
     "orders=, customer=, ordered_at=, amount=, filter=, customers=, "
     "customers_id=, as_of=, bins=, map=, breaks=, date_format=, bad_dates=, "
-    "money_decimals=, mode=";
+    "money_decimals=, mode=, window_days=, new_days=, lost_days=, "
+    "active_factor=, cooling_factor=, discount=, refund=, events=, "
+    "events_customer=, events_at=, events_kind=";
+
+#define EMAIL3_MAP "email3"
 
 static void optionsFree(SegmentsOptions *p) {
   sqlite3_free(p->zOrders);
@@ -189,6 +248,12 @@ static void optionsFree(SegmentsOptions *p) {
   sqlite3_free(p->zAsOf);
   sqlite3_free(p->zMap);
   sqlite3_free(p->zBreaks);
+  sqlite3_free(p->zDiscount);
+  sqlite3_free(p->zRefund);
+  sqlite3_free(p->zEvents);
+  sqlite3_free(p->zEventsCustomer);
+  sqlite3_free(p->zEventsAt);
+  sqlite3_free(p->zEventsKind);
   memset(p, 0, sizeof(*p));
 }
 
@@ -228,13 +293,37 @@ static int optionInt(const char *zValue, int lo, int hi) {
   return v >= lo && v <= hi ? v : -1;
 }
 
+/* Parse a number of days in 1..36500; -1 when it is not one. */
+static int optionDays(const char *zValue) {
+  int v = 0, n = 0;
+  if (!zValue[0]) return -1;
+  for (const char *p = zValue; *p; p++) {
+    if (*p < '0' || *p > '9' || ++n > 5) return -1;
+    v = v * 10 + (*p - '0');
+  }
+  return v >= 1 && v <= 36500 ? v : -1;
+}
+
+/* Parse a factor: a number greater than 0, at most 1000; -1 when not. */
+static double optionFactor(const char *zValue) {
+  char *zEnd;
+  double v;
+  if (!zValue[0]) return -1;
+  v = strtod(zValue, &zEnd);
+  return *zEnd == 0 && v > 0 && v <= 1000 ? v : -1;
+}
+
 /* Parse argv[3..] into p.  SQLITE_OK, or an error with *pzErr set. */
 static int segmentsParseOptions(int argc, const char *const *argv,
                                 SegmentsOptions *p, char **pzErr) {
   int seenBins = 0;
+  unsigned seenDays = 0; /* bit per option below */
+  static const seg_lifecycle_options lifecycleDefaults = SEG_LIFECYCLE_DEFAULTS;
   memset(p, 0, sizeof(*p));
   p->nBins = 5;
   p->nMoneyDecimals = 2;
+  p->nWindowDays = 90;
+  p->lifecycle = lifecycleDefaults;
   for (int i = 3; i < argc; i++) {
     const char *zArg = argv[i];
     const char *zEq = strchr(zArg, '=');
@@ -264,6 +353,12 @@ static int segmentsParseOptions(int argc, const char *const *argv,
     else if (strcmp(zKey, "as_of") == 0) pzText = &p->zAsOf;
     else if (strcmp(zKey, "map") == 0) pzText = &p->zMap;
     else if (strcmp(zKey, "breaks") == 0) pzText = &p->zBreaks;
+    else if (strcmp(zKey, "discount") == 0) pzText = &p->zDiscount;
+    else if (strcmp(zKey, "refund") == 0) pzText = &p->zRefund;
+    else if (strcmp(zKey, "events") == 0) pzText = &p->zEvents;
+    else if (strcmp(zKey, "events_customer") == 0) pzText = &p->zEventsCustomer;
+    else if (strcmp(zKey, "events_at") == 0) pzText = &p->zEventsAt;
+    else if (strcmp(zKey, "events_kind") == 0) pzText = &p->zEventsKind;
     zValue = optionValue(zEq + 1);
     if (!zValue) return SQLITE_NOMEM;
     if (pzText) {
@@ -281,7 +376,40 @@ static int segmentsParseOptions(int argc, const char *const *argv,
       continue;
     }
     /* The options that are not text. */
-    if (strcmp(zKey, "bins") == 0) {
+    if (strcmp(zKey, "window_days") == 0 || strcmp(zKey, "new_days") == 0 ||
+        strcmp(zKey, "lost_days") == 0 || strcmp(zKey, "active_factor") == 0 ||
+        strcmp(zKey, "cooling_factor") == 0) {
+      unsigned bit = zKey[0] == 'w' ? 1 : zKey[0] == 'n' ? 2 : zKey[0] == 'l' ? 4
+                   : zKey[0] == 'a' ? 8 : 16;
+      int bBad;
+      if (seenDays & bit) {
+        *pzErr = sqlite3_mprintf("segments: option '%s' given twice", zKey);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+      seenDays |= bit;
+      if (bit <= 4) {
+        int v = optionDays(zValue);
+        bBad = v < 0;
+        if (bit == 1) p->nWindowDays = v;
+        else if (bit == 2) p->lifecycle.new_days = v;
+        else p->lifecycle.lost_days = v;
+      } else {
+        double v = optionFactor(zValue);
+        bBad = v < 0;
+        if (bit == 8) p->lifecycle.active_factor = v;
+        else p->lifecycle.cooling_factor = v;
+      }
+      if (bBad) {
+        *pzErr = bit <= 4
+            ? sqlite3_mprintf("segments: %s must be a number of days from 1 to "
+                              "36500, got '%s'", zKey, zValue)
+            : sqlite3_mprintf("segments: %s must be a number greater than 0 "
+                              "(at most 1000), got '%s'", zKey, zValue);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+    } else if (strcmp(zKey, "bins") == 0) {
       p->nBins = optionInt(zValue, SEG_MIN_BINS, SEG_MAX_BINS);
       if (seenBins++ || p->nBins < 0) {
         *pzErr = seenBins > 1
@@ -359,6 +487,37 @@ static int segmentsParseOptions(int argc, const char *const *argv,
         return SQLITE_ERROR;
       }
     }
+  }
+  if (p->lifecycle.new_days >= p->lifecycle.lost_days) {
+    *pzErr = sqlite3_mprintf(
+        "segments: new_days (%d) must be less than lost_days (%d)",
+        p->lifecycle.new_days, p->lifecycle.lost_days);
+    return SQLITE_ERROR;
+  }
+  if (p->lifecycle.active_factor > p->lifecycle.cooling_factor) {
+    *pzErr = sqlite3_mprintf(
+        "segments: active_factor (%g) must not exceed cooling_factor (%g)",
+        p->lifecycle.active_factor, p->lifecycle.cooling_factor);
+    return SQLITE_ERROR;
+  }
+  if (!p->zEvents && (p->zEventsCustomer || p->zEventsAt || p->zEventsKind)) {
+    *pzErr = sqlite3_mprintf(
+        "segments: %s= needs events= (the table of email events)",
+        p->zEventsCustomer ? "events_customer" : p->zEventsAt ? "events_at"
+                                                              : "events_kind");
+    return SQLITE_ERROR;
+  }
+  if (p->zEvents && (!p->zEventsAt || !p->zEventsKind)) {
+    *pzErr = sqlite3_mprintf(
+        "segments: events= needs %s= (the column of the event's %s)",
+        p->zEventsAt ? "events_kind" : "events_at",
+        p->zEventsAt ? "kind: open, click, subscribe, unsubscribe" : "time");
+    return SQLITE_ERROR;
+  }
+  if (p->zMap && strcmp(p->zMap, EMAIL3_MAP) == 0 && !p->zEvents) {
+    *pzErr = sqlite3_mprintf(
+        "segments: map 'email3' needs events= (the table of email events)");
+    return SQLITE_ERROR;
   }
   if (p->zCustomersId && !p->zCustomers) {
     *pzErr = sqlite3_mprintf(
@@ -499,11 +658,22 @@ static int checkSources(SegmentsTable *pTab) {
   if (rc == SQLITE_OK && o->zCustomers)
     rc = segment_guard_source(pTab->db, "segments", "customers", zSchema,
                               o->zCustomers, &zErr);
-  if (rc == SQLITE_OK && o->zFilter) {
+  if (rc == SQLITE_OK && o->zEvents)
+    rc = checkColumn(pTab, "events", o->zEvents, NULL, &zErr);
+  if (rc == SQLITE_OK && o->zEvents)
+    rc = segment_guard_source(pTab->db, "segments", "events", zSchema,
+                              o->zEvents, &zErr);
+  if (rc == SQLITE_OK && (o->zFilter || o->zDiscount || o->zRefund)) {
     rc = standInFrom(pTab, o->zOrders, &zFrom);
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK && o->zFilter)
       rc = segment_guard_expression(pTab->db, "segments", "filter",
                                     o->zFilter, zFrom, &zErr);
+    if (rc == SQLITE_OK && o->zDiscount)
+      rc = segment_guard_expression(pTab->db, "segments", "discount",
+                                    o->zDiscount, zFrom, &zErr);
+    if (rc == SQLITE_OK && o->zRefund)
+      rc = segment_guard_expression(pTab->db, "segments", "refund",
+                                    o->zRefund, zFrom, &zErr);
     sqlite3_free(zFrom);
   }
   if (rc != SQLITE_OK) {
@@ -513,6 +683,75 @@ static int checkSources(SegmentsTable *pTab) {
   }
   pTab->bSourcesChecked = 1;
   return SQLITE_OK;
+}
+
+/* Whether map= names a table (not rfm11, rfm5, rf10 or email3). */
+static int isMapTable(const SegmentsOptions *o) {
+  return o->zMap && !seg_builtin_map_find(o->zMap) && strcmp(o->zMap, EMAIL3_MAP) != 0;
+}
+
+/* The columns a rule may read, beyond the features: those of customers=
+** whose names are not feature names, as ", c."city" AS "city", ..."
+** (bStandIn: ", NULL AS "city", ..."). */
+static int customerColumns(SegmentsTable *pTab, int bStandIn, sqlite3_str *pStr) {
+  sqlite3_stmt *pStmt = NULL;
+  int rc;
+  if (!pTab->opt.zCustomers) return SQLITE_OK;
+  rc = sqlite3_prepare_v2(pTab->db, "SELECT name FROM pragma_table_xinfo(?1, ?2)",
+                          -1, &pStmt, 0);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_bind_text(pStmt, 1, pTab->opt.zCustomers, -1, SQLITE_STATIC);
+  if (pTab->zSource[0]) sqlite3_bind_text(pStmt, 2, pTab->zSchema, -1, SQLITE_STATIC);
+  while (sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    int bFeature = 0;
+    if (!zName) continue;
+    for (int i = 0; i < COL_COMMAND; i++)
+      if (sqlite3_stricmp(zName, azColumnName[i]) == 0) bFeature = 1;
+    if (bFeature) continue;
+    if (bStandIn) sqlite3_str_appendf(pStr, ", NULL AS \"%w\"", zName);
+    else sqlite3_str_appendf(pStr, ", c.\"%w\" AS \"%w\"", zName, zName);
+  }
+  return sqlite3_finalize(pStmt);
+}
+
+/* The FROM of the rules: every feature column but segment (as parameter
+** ?k+1 for column k: segment's number stays unused) and the customers
+** table's columns, joined on the id (bStandIn: NULLs, for the guard). */
+static int rulesRowSource(SegmentsTable *pTab, int bStandIn, char **pzOut) {
+  const SegmentsOptions *o = &pTab->opt;
+  sqlite3_str *pStr = sqlite3_str_new(pTab->db);
+  int rc;
+  *pzOut = NULL;
+  sqlite3_str_appendall(pStr, "(SELECT ");
+  for (int i = 0; i < COL_AS_OF; i++) {
+    if (i == COL_SEGMENT) continue;
+    if (bStandIn) sqlite3_str_appendf(pStr, "%sNULL AS \"%w\"", i ? ", " : "", azColumnName[i]);
+    else sqlite3_str_appendf(pStr, "%s?%d AS \"%w\"", i ? ", " : "", i + 1, azColumnName[i]);
+  }
+  rc = customerColumns(pTab, bStandIn, pStr);
+  if (!bStandIn && o->zCustomers)
+    sqlite3_str_appendf(pStr, " FROM (SELECT 1) LEFT JOIN %s\"%w\" AS c ON c.\"%w\" = ?1",
+                        pTab->zSource, o->zCustomers,
+                        o->zCustomersId ? o->zCustomersId : o->zCustomer);
+  sqlite3_str_appendall(pStr, ")");
+  *pzOut = sqlite3_str_finish(pStr);
+  if (rc == SQLITE_OK && !*pzOut) rc = SQLITE_NOMEM;
+  if (rc != SQLITE_OK) {
+    sqlite3_free(*pzOut);
+    *pzOut = NULL;
+  }
+  return rc;
+}
+
+/* Read and vet the rule map of map=. */
+static int loadRules(SegmentsTable *pTab, SegmentRules **ppRules, char **pzErr) {
+  char *zStandIn = NULL;
+  int rc = rulesRowSource(pTab, 1, &zStandIn);
+  if (rc == SQLITE_OK)
+    rc = segment_rules_load(pTab->db, pTab->opt.zMap, zStandIn, ppRules, pzErr);
+  sqlite3_free(zStandIn);
+  return rc;
 }
 
 /* Everything CREATE checks beyond the option syntax: tables, columns, the
@@ -527,6 +766,15 @@ static int checkTables(SegmentsTable *pTab, char **pzErr) {
     rc = checkColumn(pTab, o->zCustomersId ? "customers_id" : "customers",
                      o->zCustomers,
                      o->zCustomersId ? o->zCustomersId : o->zCustomer, pzErr);
+  if (rc == SQLITE_OK && o->zEvents) {
+    const char *zId = o->zEventsCustomer ? o->zEventsCustomer : o->zCustomer;
+    rc = checkColumn(pTab, "events", o->zEvents, NULL, pzErr);
+    if (rc == SQLITE_OK)
+      rc = checkColumn(pTab, o->zEventsCustomer ? "events_customer" : "customer",
+                       o->zEvents, zId, pzErr);
+    if (rc == SQLITE_OK) rc = checkColumn(pTab, "events_at", o->zEvents, o->zEventsAt, pzErr);
+    if (rc == SQLITE_OK) rc = checkColumn(pTab, "events_kind", o->zEvents, o->zEventsKind, pzErr);
+  }
   if (rc == SQLITE_OK) {
     rc = checkSources(pTab);
     if (rc != SQLITE_OK) {
@@ -534,10 +782,18 @@ static int checkTables(SegmentsTable *pTab, char **pzErr) {
       pTab->base.zErrMsg = NULL;
     }
   }
-  if (rc == SQLITE_OK && o->zMap && !seg_builtin_map_find(o->zMap)) {
-    seg_codemap *pMap = NULL;
-    rc = segment_map_table_load(pTab->db, "segments", o->zMap, &pMap, pzErr);
-    seg_codemap_free(pMap);
+  if (rc == SQLITE_OK && isMapTable(o)) {
+    int bRules = 0;
+    rc = segment_rules_is_rule_map(pTab->db, o->zMap, &bRules);
+    if (rc == SQLITE_OK && bRules) {
+      SegmentRules *pRules = NULL;
+      rc = loadRules(pTab, &pRules, pzErr);
+      segment_rules_free(pRules);
+    } else if (rc != SQLITE_NOMEM) {
+      seg_codemap *pMap = NULL;
+      rc = segment_map_table_load(pTab->db, "segments", o->zMap, &pMap, pzErr);
+      seg_codemap_free(pMap);
+    }
   }
   return rc;
 }
@@ -549,16 +805,30 @@ static void membershipUnref(Membership *pM) {
     seg_customers_free(pM->pCust);
     seg_codemap_free(pM->pUserMap);
     sqlite3_free(pM->aByCode);
+    seg_features_clear(&pM->feat);
+    sqlite3_free(pM->aEmail);
+    sqlite3_free(pM->aKey);
+    segment_rules_free(pM->pRules);
+    sqlite3_free(pM->zRowSource);
+    sqlite3_finalize(pM->pAllRules);
     sqlite3_free(pM);
   }
 }
 
 
-/* Name every RFM code the scores can make, once per membership. */
-static void membershipNameCodes(Membership *pM) {
+/* The segment key of row i: its rule, its email3 stage or its RFM code. */
+static int keyOf(const Membership *pM, size_t i) {
+  return pM->aKey ? pM->aKey[i] : seg_customers_code(pM->pCust, i);
+}
+
+/* Name every key (RFM code, rule or email3 stage), once per membership. */
+static void membershipNameCodes(Membership *pM, int bEmail3) {
   for (int code = 0; code < 1000; code++) {
     const char *zName = NULL;
-    if (code == 0) zName = NO_ORDERS_SEGMENT;
+    if (pM->pRules)
+      zName = code >= 1 && code <= pM->pRules->nRule ? pM->pRules->azSegment[code - 1] : NULL;
+    else if (bEmail3) zName = seg_email_stage_name(code);
+    else if (code == 0) zName = NO_ORDERS_SEGMENT;
     else if (code % 10 == 0 || code / 10 % 10 == 0 || code < 100) zName = NULL;
     else if (pM->pUserMap) zName = seg_codemap_segment(pM->pUserMap, code);
     else zName = seg_builtin_map_segment(pM->pBuiltin, code / 100, code / 10 % 10, code % 10);
@@ -589,7 +859,7 @@ static int membershipIndexCodes(Membership *pM) {
   pM->aByCode = sqlite3_malloc64((t->n ? t->n : 1) * sizeof(uint32_t));
   if (!pM->aByCode) return SQLITE_NOMEM;
   memset(aCount, 0, sizeof(aCount));
-  for (size_t i = 0; i < t->n; i++) aCount[seg_customers_code(t, i)]++;
+  for (size_t i = 0; i < t->n; i++) aCount[keyOf(pM, i)]++;
   for (int c = 0; c < 1000; c++) {
     aCode[c].zName = pM->azName[c];
     aCode[c].code = c;
@@ -603,7 +873,7 @@ static int membershipIndexCodes(Membership *pM) {
     pM->aCodeEnd[c] = sum;
   }
   for (size_t i = 0; i < t->n; i++)
-    pM->aByCode[aNext[seg_customers_code(t, i)]++] = (uint32_t)i;
+    pM->aByCode[aNext[keyOf(pM, i)]++] = (uint32_t)i;
   return SQLITE_OK;
 }
 
@@ -740,6 +1010,198 @@ static char *describeColumn(sqlite3_stmt *pStmt, int iCol) {
   return segment_value_describe(sqlite3_column_value(pStmt, iCol));
 }
 
+/* ---- the value of a column ------------------------------------------------ */
+
+static int64_t lookupCustomer(const Membership *pM, sqlite3_value *v);
+
+/* One column of one customer, for xColumn, refresh and the rules. */
+typedef struct Cell {
+  int eType;                      /* SQLITE_NULL, _INTEGER, _FLOAT, _TEXT */
+  sqlite3_int64 i;
+  double r;
+  const char *z;                  /* text: constant, or the row's id, or zBuf */
+  int n;
+  char zBuf[SEG_DAY_FORMAT_SIZE];
+} Cell;
+
+static void cellInt(Cell *p, sqlite3_int64 i) { p->eType = SQLITE_INTEGER, p->i = i; }
+static void cellReal(Cell *p, double r) { p->eType = SQLITE_FLOAT, p->r = r; }
+static void cellText(Cell *p, const char *z, int n) { p->eType = SQLITE_TEXT, p->z = z, p->n = n; }
+static void cellDay(Cell *p, int32_t day) {
+  seg_day_format(day, p->zBuf);
+  cellText(p, p->zBuf, (int)strlen(p->zBuf));
+}
+
+/* Column iCol (COL_CUSTOMER_ID .. COL_UNSUBSCRIBED, or COL_AS_OF) of row
+** iRow, whose segment key is key. */
+static void cellOf(const SegmentsOptions *o, const Membership *pM, uint32_t iRow,
+                   int key, int iCol, Cell *p) {
+  const seg_customer *c = &pM->pCust->rows[iRow];
+  const seg_email *e = pM->aEmail ? &pM->aEmail[iRow] : NULL;
+  int code = seg_customers_code(pM->pCust, iRow);
+  p->eType = SQLITE_NULL;
+  switch (iCol) {
+    case COL_CUSTOMER_ID:
+      if (seg_customers_is_text(pM->pCust, iRow)) {
+        size_t n;
+        const char *z = seg_customers_text(pM->pCust, iRow, &n);
+        cellText(p, z, (int)n);
+      } else {
+        cellInt(p, c->id);
+      }
+      break;
+    case COL_FIRST_ORDER: if (c->frequency) cellDay(p, c->first_day); break;
+    case COL_LAST_ORDER: if (c->frequency) cellDay(p, c->last_day); break;
+    case COL_RECENCY_DAYS:
+      if (c->frequency) cellInt(p, (sqlite3_int64)pM->iAsOfDay - c->last_day);
+      break;
+    case COL_FREQUENCY: cellInt(p, c->frequency); break;
+    case COL_MONETARY: cellReal(p, c->monetary); break;
+    case COL_AVG_ORDER:
+      if (c->n_amount) cellReal(p, c->monetary / (double)c->n_amount);
+      break;
+    case COL_R: if (code) cellInt(p, code / 100); break;
+    case COL_F: if (code) cellInt(p, code / 10 % 10); break;
+    case COL_M: if (code) cellInt(p, code % 10); break;
+    case COL_RFM: if (code) cellInt(p, code); break;
+    case COL_SEGMENT: cellText(p, pM->azName[key], pM->anName[key]); break;
+    case COL_TENURE_DAYS:
+      if (c->frequency) cellInt(p, (sqlite3_int64)pM->iAsOfDay - c->first_day);
+      break;
+    case COL_AVG_GAP_DAYS:
+      if (c->frequency >= 2) cellReal(p, seg_avg_gap(c->frequency, c->first_day, c->last_day));
+      break;
+    case COL_RECENT_ORDERS: cellInt(p, pM->feat.recent_orders[iRow]); break;
+    case COL_RECENT_MONETARY:
+      cellReal(p, seg_round(pM->feat.recent_monetary[iRow], o->nMoneyDecimals));
+      break;
+    case COL_DISCOUNT_SHARE:
+      if (pM->feat.discounted && c->frequency)
+        cellReal(p, (double)pM->feat.discounted[iRow] / (double)c->frequency);
+      break;
+    case COL_REFUND_COUNT:
+      if (pM->feat.refunds) cellInt(p, pM->feat.refunds[iRow]);
+      break;
+    case COL_LIFECYCLE: {
+      const char *z = seg_lifecycle_name(seg_lifecycle_stage(
+          &o->lifecycle, pM->iAsOfDay, c->frequency, c->first_day, c->last_day,
+          pM->shopGap));
+      if (z) cellText(p, z, (int)strlen(z));
+      break;
+    }
+    case COL_LAST_OPEN: if (e && e->last_open != SEG_EMAIL_NEVER) cellDay(p, e->last_open); break;
+    case COL_LAST_CLICK:
+      if (e && e->last_click != SEG_EMAIL_NEVER) cellDay(p, e->last_click);
+      break;
+    case COL_OPENS_30D: if (e) cellInt(p, e->recent_opens); break;
+    case COL_UNSUBSCRIBED: if (e) cellInt(p, seg_email_unsubscribed(e)); break;
+    case COL_AS_OF: cellDay(p, pM->iAsOfDay); break;
+    default: break;
+  }
+}
+
+/* Bind a cell (its text must outlive the step). */
+static void cellBind(sqlite3_stmt *pStmt, int iParam, const Cell *p) {
+  switch (p->eType) {
+    case SQLITE_INTEGER: sqlite3_bind_int64(pStmt, iParam, p->i); break;
+    case SQLITE_FLOAT: sqlite3_bind_double(pStmt, iParam, p->r); break;
+    case SQLITE_TEXT: sqlite3_bind_text(pStmt, iParam, p->z, p->n, SQLITE_STATIC); break;
+    default: sqlite3_bind_null(pStmt, iParam); break;
+  }
+}
+
+/* ---- email events and rules ----------------------------------------------- */
+
+/* Read events= into pM->aEmail: each event of a customer the membership
+** lists, dated on or before as_of. */
+static int membershipReadEvents(SegmentsTable *pTab, Membership *pM) {
+  const SegmentsOptions *o = &pTab->opt;
+  seg_customers *t = pM->pCust;
+  sqlite3_stmt *pStmt = NULL;
+  sqlite3_int64 nRead = 0;
+  char *zSql;
+  int rc;
+  pM->aEmail = sqlite3_malloc64((t->n ? t->n : 1) * sizeof(seg_email));
+  if (!pM->aEmail) return SQLITE_NOMEM;
+  for (size_t i = 0; i < t->n; i++) seg_email_init(&pM->aEmail[i]);
+  zSql = sqlite3_mprintf("SELECT src.\"%w\", src.\"%w\", src.\"%w\" FROM %s\"%w\" AS src",
+                         o->zEventsCustomer ? o->zEventsCustomer : o->zCustomer,
+                         o->zEventsAt, o->zEventsKind, pTab->zSource, o->zEvents);
+  rc = zSql ? sqlite3_prepare_v2(pTab->db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc != SQLITE_OK) {
+    if (rc != SQLITE_NOMEM) setReadError(pTab, o->zEvents);
+    return rc;
+  }
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    int32_t day;
+    int64_t iRow;
+    sqlite3_value *pKind = sqlite3_column_value(pStmt, 2);
+    nRead++;
+    if (orderDay(o->eDateFormat, sqlite3_column_value(pStmt, 1), &day) != 0) {
+      char *zVal;
+      if (o->eBadDates == BAD_DATES_SKIP) {
+        pM->nBadDates++;
+        continue;
+      }
+      zVal = describeColumn(pStmt, 1);
+      setError(pTab,
+               "segments: %s row #%lld: %s %s is not a date (ISO-8601, unix "
+               "seconds or julian day; bad_dates='skip' skips such rows)",
+               o->zEvents, nRead, o->zEventsAt, zVal ? zVal : "?");
+      sqlite3_free(zVal);
+      rc = SQLITE_ERROR;
+      break;
+    }
+    if (day > pM->iAsOfDay) continue;
+    iRow = lookupCustomer(pM, sqlite3_column_value(pStmt, 0));
+    if (iRow < 0) continue; /* not a customer of this table */
+    seg_email_add(&pM->aEmail[iRow],
+                  sqlite3_value_type(pKind) == SQLITE_TEXT
+                      ? seg_email_kind((const char *)sqlite3_value_text(pKind),
+                                       (size_t)sqlite3_value_bytes(pKind))
+                      : SEG_EVENT_OTHER,
+                  day, pM->iAsOfDay);
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ERROR) setReadError(pTab, o->zEvents);
+  sqlite3_finalize(pStmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Bind every feature of row iRow to a rules statement. */
+static void bindFeatures(const SegmentsOptions *o, const Membership *pM,
+                         uint32_t iRow, sqlite3_stmt *pStmt, Cell *aCell) {
+  for (int k = 0; k < COL_AS_OF; k++) {
+    if (k == COL_SEGMENT) continue;
+    cellOf(o, pM, iRow, 0, k, &aCell[k]);
+    cellBind(pStmt, k + 1, &aCell[k]);
+  }
+}
+
+/* Give every customer the key of the first rule it matches (0: none). */
+static int membershipApplyRules(SegmentsTable *pTab, Membership *pM) {
+  const seg_customers *t = pM->pCust;
+  sqlite3_stmt *pStmt = NULL;
+  Cell aCell[COL_AS_OF];
+  int rc = rulesRowSource(pTab, 0, &pM->zRowSource);
+  if (rc != SQLITE_OK) return rc;
+  pM->aKey = sqlite3_malloc64((t->n ? t->n : 1) * sizeof(uint16_t));
+  if (!pM->aKey) return SQLITE_NOMEM;
+  rc = segment_rules_prepare(pM->pRules, pTab->db, pM->zRowSource, 0, &pStmt);
+  for (size_t i = 0; rc == SQLITE_OK && i < t->n; i++) {
+    bindFeatures(&pTab->opt, pM, (uint32_t)i, pStmt, aCell);
+    if (sqlite3_step(pStmt) == SQLITE_ROW) pM->aKey[i] = (uint16_t)sqlite3_column_int(pStmt, 0);
+    rc = sqlite3_reset(pStmt);
+  }
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM) {
+    const char *zMsg = sqlite3_errmsg(pTab->db);
+    if (strncmp(zMsg, "segments: ", 10) == 0) setError(pTab, "%s", zMsg);
+    else setError(pTab, "segments: map \"%s\": %s", pTab->opt.zMap, zMsg);
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
 /* Read the orders (and customers) into a new membership as of iAsOfDay. */
 static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
                              Membership **ppM) {
@@ -747,7 +1209,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   Membership *pM = NULL;
   sqlite3_stmt *pStmt = NULL;
   char *zSql = NULL;
-  int bRowid = 1;
+  int bRowid = 1, iFlagCol;
   sqlite3_int64 nRead = 0;
   seg_score_options score;
   int rc;
@@ -776,11 +1238,18 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   }
   pM->pCust->stop = segmentsInterrupted;
   pM->pCust->stop_ctx = pTab;
+  seg_features_init(&pM->feat, iAsOfDay - o->nWindowDays + 1, o->zDiscount != 0,
+                    o->zRefund != 0);
   pM->pBuiltin = seg_builtin_map_find(o->zMap ? o->zMap : "rfm11");
-  if (!pM->pBuiltin) {
+  if (isMapTable(o)) {
     char *zErr = NULL;
-    rc = segment_map_table_load(pTab->db, "segments", o->zMap, &pM->pUserMap,
-                                &zErr);
+    int bRules = 0;
+    /* A map that cannot be read is reported by the code-map loader. */
+    rc = segment_rules_is_rule_map(pTab->db, o->zMap, &bRules);
+    if (rc == SQLITE_OK && bRules) rc = loadRules(pTab, &pM->pRules, &zErr);
+    else if (rc != SQLITE_NOMEM)
+      rc = segment_map_table_load(pTab->db, "segments", o->zMap, &pM->pUserMap,
+                                  &zErr);
     if (rc != SQLITE_OK) {
       sqlite3_free(pTab->base.zErrMsg);
       pTab->base.zErrMsg = zErr;
@@ -792,9 +1261,14 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   for (int attempt = 0; attempt < 2 && !pStmt; attempt++) {
     bRowid = attempt == 0;
     sqlite3_free(zSql);
+    /* discount= and refund= as 0/1 columns after the rowid. */
     zSql = sqlite3_mprintf(
-        "SELECT src.\"%w\", src.\"%w\", src.\"%w\"%s FROM %s\"%w\" AS src%s%s%s",
+        "SELECT src.\"%w\", src.\"%w\", src.\"%w\"%s%s%s%s%s%s%s FROM %s\"%w\" AS src%s%s%s",
         o->zCustomer, o->zOrderedAt, o->zAmount, bRowid ? ", src.rowid" : "",
+        o->zDiscount ? ", ((" : "", o->zDiscount ? o->zDiscount : "",
+        o->zDiscount ? "\n) IS TRUE)" : "",
+        o->zRefund ? ", ((" : "", o->zRefund ? o->zRefund : "",
+        o->zRefund ? "\n) IS TRUE)" : "",
         pTab->zSource, o->zOrders, o->zFilter ? " WHERE (" : "",
         o->zFilter ? o->zFilter : "", o->zFilter ? "\n)" : "");
     if (!zSql) {
@@ -814,11 +1288,13 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     }
   }
 
+  iFlagCol = bRowid ? 4 : 3;
   while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     int32_t day;
     int64_t iRow;
     int hasAmount = 0;
     double amount = 0;
+    unsigned flags = 0;
     nRead++;
     sqlite3_value *pCustomer = sqlite3_column_value(pStmt, 0);
     sqlite3_value *pAmount = sqlite3_column_value(pStmt, 2);
@@ -839,6 +1315,11 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       goto compute_end;
     }
     if (day > iAsOfDay) continue;
+    if (o->zDiscount && sqlite3_value_int(sqlite3_column_value(pStmt, iFlagCol)))
+      flags |= SEG_ORDER_DISCOUNTED;
+    if (o->zRefund &&
+        sqlite3_value_int(sqlite3_column_value(pStmt, iFlagCol + (o->zDiscount != 0))))
+      flags |= SEG_ORDER_REFUND;
     switch (sqlite3_value_type(pAmount)) {
       case SQLITE_NULL:
         break;
@@ -869,8 +1350,9 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     }
     if (sqlite3_value_type(pCustomer) == SQLITE_INTEGER) {
       /* The common case, batched for speed (customers.h). */
-      if (seg_customers_add_int_order(pM->pCust, sqlite3_value_int64(pCustomer),
-                                      day, hasAmount, amount) != 0) {
+      if (seg_features_add_int_order(&pM->feat, pM->pCust,
+                                     sqlite3_value_int64(pCustomer), day,
+                                     hasAmount, amount, flags) != 0) {
         rc = SQLITE_NOMEM;
         goto compute_end;
       }
@@ -896,6 +1378,11 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       goto compute_end;
     }
     seg_customers_add_order(pM->pCust, iRow, day, hasAmount, amount);
+    if (seg_features_add_order(&pM->feat, pM->pCust, iRow, day, hasAmount,
+                               amount, flags) != 0) {
+      rc = SQLITE_NOMEM;
+      goto compute_end;
+    }
   }
   if (rc != SQLITE_DONE) {
     if (!pTab->base.zErrMsg || rc != SQLITE_NOMEM) setReadError(pTab, o->zOrders);
@@ -942,7 +1429,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   }
 
   /* Amounts are finite, but their sum can overflow. */
-  if (seg_customers_flush(pM->pCust) != 0) {
+  if (seg_features_finish(&pM->feat, pM->pCust) != 0) {
     rc = SQLITE_NOMEM;
     goto compute_end;
   }
@@ -967,7 +1454,27 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   score.breaks = o->zBreaks ? &o->breaks : NULL;
   rc = coreResult(seg_customers_score(pM->pCust, &score, NULL));
   if (rc != SQLITE_OK) goto compute_end;
-  membershipNameCodes(pM);
+  if (seg_lifecycle_shop_gap(pM->pCust, &o->lifecycle, &pM->shopGap) != 0) {
+    rc = SQLITE_NOMEM;
+    goto compute_end;
+  }
+  if (o->zEvents) {
+    rc = membershipReadEvents(pTab, pM);
+    if (rc != SQLITE_OK) goto compute_end;
+  }
+  if (pM->pRules) {
+    rc = membershipApplyRules(pTab, pM);
+    if (rc != SQLITE_OK) goto compute_end;
+  } else if (o->zMap && strcmp(o->zMap, EMAIL3_MAP) == 0) {
+    pM->aKey = sqlite3_malloc64((pM->pCust->n ? pM->pCust->n : 1) * sizeof(uint16_t));
+    if (!pM->aKey) {
+      rc = SQLITE_NOMEM;
+      goto compute_end;
+    }
+    for (size_t i = 0; i < pM->pCust->n; i++)
+      pM->aKey[i] = (uint16_t)seg_email_stage(&pM->aEmail[i], iAsOfDay);
+  }
+  membershipNameCodes(pM, o->zMap && strcmp(o->zMap, EMAIL3_MAP) == 0);
   rc = SQLITE_OK;
 
 compute_end:
@@ -1039,11 +1546,8 @@ static int32_t defaultAsOf(SegmentsTable *pTab) {
 /* ---- create, connect, destroy ---------------------------------------------- */
 
 static int isColumnName(const char *zName) {
-  static const char *const azCol[] = {
-      "customer_id", "first_order", "last_order", "recency_days", "frequency",
-      "monetary", "avg_order", "r", "f", "m", "rfm", "segment", "as_of"};
-  for (size_t i = 0; i < sizeof(azCol) / sizeof(azCol[0]); i++)
-    if (sqlite3_stricmp(zName, azCol[i]) == 0) return 1;
+  for (int i = 0; i < COL_COMMAND; i++)
+    if (sqlite3_stricmp(zName, azColumnName[i]) == 0) return 1;
   return 0;
 }
 
@@ -1083,7 +1587,8 @@ static int segmentsInit(sqlite3 *db, void *pAux, int argc,
   }
 
   zSql = sqlite3_mprintf(
-      "CREATE TABLE x(" SEGMENTS_COLUMNS ", as_of HIDDEN, \"%w\" HIDDEN)",
+      "CREATE TABLE x(" SEGMENTS_COLUMNS ", as_of HIDDEN, matched_rules HIDDEN,"
+      " \"%w\" HIDDEN)",
       argv[2]);
   rc = zSql ? sqlite3_declare_vtab(db, zSql) : SQLITE_NOMEM;
   sqlite3_free(zSql);
@@ -1315,10 +1820,30 @@ static int cursorAdd(SegmentsCursor *pCur, size_t *pnAlloc, uint32_t iRow) {
   return SQLITE_OK;
 }
 
+/* Whether <name>_members has the columns of format 1 only (a table
+** created by version 0.1.0: no tenure_days .. unsubscribed). */
+static int membersFormat1(SegmentsTable *pTab, int *pbOld) {
+  sqlite3_stmt *pStmt = NULL;
+  char *zTable = sqlite3_mprintf("%s_members", pTab->zName);
+  int rc = zTable ? sqlite3_prepare_v2(
+                        pTab->db,
+                        "SELECT 1 FROM pragma_table_xinfo(?1, ?2) WHERE name = 'tenure_days'",
+                        -1, &pStmt, 0)
+                  : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, zTable, -1, SQLITE_STATIC);
+    sqlite3_bind_text(pStmt, 2, pTab->zSchema, -1, SQLITE_STATIC);
+    *pbOld = sqlite3_step(pStmt) != SQLITE_ROW;
+    rc = sqlite3_finalize(pStmt);
+  }
+  sqlite3_free(zTable);
+  return rc;
+}
+
 /* Manual mode: a statement over <name>_members. */
 static int manualFilter(SegmentsCursor *pCur, SegmentsTable *pTab, int idxNum,
                         sqlite3_value *pKey) {
-  char *zSql;
+  char *zSql, *zColumns;
   int rc;
   sqlite3_stmt *pStmt = NULL;
   int bRefreshed = 0;
@@ -1338,13 +1863,27 @@ static int manualFilter(SegmentsCursor *pCur, SegmentsTable *pTab, int idxNum,
              pTab->zName, pTab->zName, pTab->zName);
     return SQLITE_ERROR;
   }
+  {
+    /* A format-1 table reads NULL for the columns it does not have. */
+    int bOld = 0;
+    sqlite3_str *pStr;
+    rc = membersFormat1(pTab, &bOld);
+    if (rc != SQLITE_OK) return rc;
+    pStr = sqlite3_str_new(pTab->db);
+    for (int i = 0; i <= COL_AS_OF; i++) {
+      int bNew = i >= COL_TENURE_DAYS && i <= COL_UNSUBSCRIBED;
+      sqlite3_str_appendf(pStr, "%s%s%s", i ? ", " : "SELECT ",
+                          bOld && bNew ? "NULL AS " : "", azColumnName[i]);
+    }
+    zColumns = sqlite3_str_finish(pStr);
+    if (!zColumns) return SQLITE_NOMEM;
+  }
   zSql = sqlite3_mprintf(
-      "SELECT customer_id, first_order, last_order, recency_days, frequency, "
-      "monetary, avg_order, r, f, m, rfm, segment, as_of "
-      "FROM \"%w\".\"%w_members\"%s ORDER BY customer_id",
+      "%s FROM \"%w\".\"%w_members\"%s ORDER BY customer_id", zColumns,
       pTab->zSchema, pTab->zName,
       (idxNum & PLAN_CUSTOMER_EQ) ? " WHERE customer_id = ?1"
       : (idxNum & PLAN_SEGMENT) ? " WHERE segment = ?1" : "");
+  sqlite3_free(zColumns);
   rc = zSql ? sqlite3_prepare_v2(pTab->db, zSql, -1, &pCur->pStmt, 0) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if (rc != SQLITE_OK) return rc;
@@ -1470,66 +2009,61 @@ static int segmentsEof(sqlite3_vtab_cursor *cur) {
   return ((SegmentsCursor *)cur)->bEof;
 }
 
+/* matched_rules: the JSON array of every rule row iRow matches. */
+static int columnMatchedRules(SegmentsTable *pTab, Membership *pM, uint32_t iRow,
+                              sqlite3_context *ctx) {
+  Cell aCell[COL_AS_OF];
+  char *zJson;
+  int rc = SQLITE_OK;
+  if (!pM->pRules) return SQLITE_OK; /* NULL: the map is not a rule map */
+  if (!pM->pAllRules)
+    rc = segment_rules_prepare(pM->pRules, pTab->db, pM->zRowSource, 1, &pM->pAllRules);
+  if (rc == SQLITE_OK) {
+    bindFeatures(&pTab->opt, pM, iRow, pM->pAllRules, aCell);
+    if (sqlite3_step(pM->pAllRules) == SQLITE_ROW) {
+      zJson = segment_rules_matched_json(pM->pRules, pM->pAllRules);
+      if (zJson) sqlite3_result_text(ctx, zJson, -1, sqlite3_free);
+      else rc = SQLITE_NOMEM;
+    }
+    if (sqlite3_reset(pM->pAllRules) != SQLITE_OK && rc == SQLITE_OK)
+      rc = sqlite3_errcode(pTab->db);
+  }
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM)
+    setError(pTab, "segments: map \"%s\": %s", pTab->opt.zMap, sqlite3_errmsg(pTab->db));
+  return rc;
+}
+
 static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
                           int iCol) {
   SegmentsCursor *pCur = (SegmentsCursor *)cur;
-  const Membership *pM = pCur->pM;
-  const seg_customer *c;
+  SegmentsTable *pTab = (SegmentsTable *)cur->pVtab;
+  Membership *pM = pCur->pM;
   uint32_t iRow;
-  int code;
-  char zDate[SEG_DAY_FORMAT_SIZE];
+  int key;
+  Cell cell;
 
   if (pCur->pStmt) {
     if (iCol <= COL_AS_OF) sqlite3_result_value(ctx, sqlite3_column_value(pCur->pStmt, iCol));
     return SQLITE_OK;
   }
   iRow = pCur->aRow ? pCur->aRow[pCur->iRow] : (uint32_t)pCur->iRow;
-  c = &pM->pCust->rows[iRow];
-  code = pCur->bByCode ? pM->aCodeOrder[pCur->iOrder]
-                       : seg_customers_code(pM->pCust, iRow);
+  key = pCur->bByCode ? pM->aCodeOrder[pCur->iOrder] : keyOf(pM, iRow);
   if (iCol == COL_SEGMENT) {
     /* The hot column of GROUP BY segment: no read of the row at all.
     ** Built-in names are constants: no copy per row.  A map table's names
     ** live with the membership, which SQLite may outlive. */
-    sqlite3_result_text(ctx, pM->azName[code], pM->anName[code],
-                        pM->pUserMap ? SQLITE_TRANSIENT : SQLITE_STATIC);
+    sqlite3_result_text(ctx, pM->azName[key], pM->anName[key],
+                        pM->pUserMap || pM->pRules ? SQLITE_TRANSIENT : SQLITE_STATIC);
     return SQLITE_OK;
   }
-  switch (iCol) {
-    case COL_CUSTOMER_ID:
-      if (seg_customers_is_text(pM->pCust, iRow)) {
-        size_t n;
-        const char *z = seg_customers_text(pM->pCust, iRow, &n);
-        sqlite3_result_text(ctx, z, (int)n, SQLITE_TRANSIENT);
-      } else {
-        sqlite3_result_int64(ctx, c->id);
-      }
-      break;
-    case COL_FIRST_ORDER:
-    case COL_LAST_ORDER:
-      if (c->frequency) {
-        seg_day_format(iCol == COL_FIRST_ORDER ? c->first_day : c->last_day, zDate);
-        sqlite3_result_text(ctx, zDate, -1, SQLITE_TRANSIENT);
-      }
-      break;
-    case COL_RECENCY_DAYS:
-      if (c->frequency) sqlite3_result_int64(ctx, (sqlite3_int64)pM->iAsOfDay - c->last_day);
-      break;
-    case COL_FREQUENCY: sqlite3_result_int64(ctx, c->frequency); break;
-    case COL_MONETARY: sqlite3_result_double(ctx, c->monetary); break;
-    case COL_AVG_ORDER:
-      if (c->n_amount) sqlite3_result_double(ctx, c->monetary / (double)c->n_amount);
-      break;
-    case COL_R: if (code) sqlite3_result_int(ctx, code / 100); break;
-    case COL_F: if (code) sqlite3_result_int(ctx, code / 10 % 10); break;
-    case COL_M: if (code) sqlite3_result_int(ctx, code % 10); break;
-    case COL_RFM: if (code) sqlite3_result_int(ctx, code); break;
-    case COL_AS_OF:
-      seg_day_format(pM->iAsOfDay, zDate);
-      sqlite3_result_text(ctx, zDate, -1, SQLITE_TRANSIENT);
-      break;
-    default:
-      break; /* the command column reads as NULL */
+  if (iCol == COL_MATCHED_RULES) return columnMatchedRules(pTab, pM, iRow, ctx);
+  if (iCol > COL_AS_OF) return SQLITE_OK; /* the command column reads as NULL */
+  cellOf(&pTab->opt, pM, iRow, key, iCol, &cell);
+  switch (cell.eType) {
+    case SQLITE_INTEGER: sqlite3_result_int64(ctx, cell.i); break;
+    case SQLITE_FLOAT: sqlite3_result_double(ctx, cell.r); break;
+    case SQLITE_TEXT: sqlite3_result_text(ctx, cell.z, cell.n, SQLITE_TRANSIENT); break;
+    default: break;
   }
   return SQLITE_OK;
 }
@@ -1551,9 +2085,23 @@ static int segmentsRefresh(SegmentsTable *pTab) {
   sqlite3_stmt *pInsert = NULL;
   char *zSql;
   char zAsOf[SEG_DAY_FORMAT_SIZE];
+  int bOld = 0;
   int rc = membershipGet(pTab, NULL, defaultAsOf(pTab), &pM);
   if (rc != SQLITE_OK) return rc;
   if (!pM->pCust->order && (rc = coreResult(seg_customers_sort(pM->pCust))) != SQLITE_OK) {
+    membershipUnref(pM);
+    return rc;
+  }
+  rc = membersFormat1(pTab, &bOld);
+  if (rc == SQLITE_OK && bOld) {
+    setError(pTab,
+             "segments: %s_members has the columns of format 1 (version 0.1.0), "
+             "without tenure_days .. unsubscribed; DROP TABLE \"%s\" and CREATE "
+             "it again to refresh it",
+             pTab->zName, pTab->zName);
+    rc = SQLITE_ERROR;
+  }
+  if (rc != SQLITE_OK) {
     membershipUnref(pM);
     return rc;
   }
@@ -1569,40 +2117,21 @@ static int segmentsRefresh(SegmentsTable *pTab) {
   if (rc != SQLITE_OK) goto refresh_end;
   zSql = sqlite3_mprintf(
       "INSERT INTO \"%w\".\"%w_members\" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-      "?8, ?9, ?10, ?11, ?12, ?13)",
+      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+      "?22, ?23, ?24)",
       pTab->zSchema, pTab->zName);
   rc = zSql ? sqlite3_prepare_v2(pTab->db, zSql, -1, &pInsert, 0) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if (rc != SQLITE_OK) goto refresh_end;
   for (size_t i = 0; i < pM->pCust->n; i++) {
     uint32_t iRow = pM->pCust->order[i];
-    const seg_customer *c = &pM->pCust->rows[iRow];
-    char zFirst[SEG_DAY_FORMAT_SIZE], zLast[SEG_DAY_FORMAT_SIZE];
-    int code = seg_customers_code(pM->pCust, iRow);
-    if (seg_customers_is_text(pM->pCust, iRow)) {
-      size_t n;
-      const char *z = seg_customers_text(pM->pCust, iRow, &n);
-      sqlite3_bind_text(pInsert, 1, z, (int)n, SQLITE_STATIC);
-    } else {
-      sqlite3_bind_int64(pInsert, 1, c->id);
+    int key = keyOf(pM, iRow);
+    Cell aCell[N_STORED_COLUMNS];
+    for (int k = 0; k < N_STORED_COLUMNS; k++) {
+      cellOf(&pTab->opt, pM, iRow, key, k, &aCell[k]);
+      cellBind(pInsert, k + 1, &aCell[k]);
     }
-    for (int k = 2; k <= 12; k++) sqlite3_bind_null(pInsert, k);
-    if (c->frequency) {
-      seg_day_format(c->first_day, zFirst);
-      seg_day_format(c->last_day, zLast);
-      sqlite3_bind_text(pInsert, 2, zFirst, -1, SQLITE_STATIC);
-      sqlite3_bind_text(pInsert, 3, zLast, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(pInsert, 4, (sqlite3_int64)pM->iAsOfDay - c->last_day);
-      sqlite3_bind_int(pInsert, 8, code / 100);
-      sqlite3_bind_int(pInsert, 9, code / 10 % 10);
-      sqlite3_bind_int(pInsert, 10, code % 10);
-      sqlite3_bind_int(pInsert, 11, code);
-    }
-    sqlite3_bind_int64(pInsert, 5, c->frequency);
-    sqlite3_bind_double(pInsert, 6, c->monetary);
-    if (c->n_amount) sqlite3_bind_double(pInsert, 7, c->monetary / (double)c->n_amount);
-    sqlite3_bind_text(pInsert, 12, pM->azName[code], pM->anName[code], SQLITE_STATIC);
-    sqlite3_bind_text(pInsert, 13, zAsOf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(pInsert, N_STORED_COLUMNS + 1, zAsOf, -1, SQLITE_STATIC);
     sqlite3_step(pInsert);
     rc = sqlite3_reset(pInsert);
     if (rc != SQLITE_OK) goto refresh_end;

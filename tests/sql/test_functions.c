@@ -36,6 +36,18 @@ static void test_registered_names_are_pinned(void **state) {
       "SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_module_list"
       " WHERE name IN ('segments', 'segment_map') ORDER BY name)",
       "segment_map segments");
+  assert_sql_text(db,
+      "SELECT group_concat(name || '/' || narg, ' ') FROM ("
+      " SELECT DISTINCT name, narg FROM pragma_function_list"
+      " WHERE name IN ('bgnbd_fit','gg_fit','bgnbd_p_alive','bgnbd_expected',"
+      "  'bgnbd_p_k','gg_expected_value','clv') ORDER BY name, narg)",
+      "bgnbd_expected/5 bgnbd_fit/3 bgnbd_fit/4 bgnbd_fit/5 bgnbd_p_alive/4 "
+      "bgnbd_p_k/3 clv/9 gg_expected_value/3 gg_fit/2 gg_fit/3 gg_fit/4");
+  assert_sql_text(db,
+      "SELECT group_concat(name || '/' || narg, ' ') FROM ("
+      " SELECT DISTINCT name, narg FROM pragma_function_list"
+      " WHERE name IN ('ab_test','kmeans_fit','kmeans_assign') ORDER BY name, narg)",
+      "ab_test/2 ab_test/3 kmeans_assign/2 kmeans_fit/1 kmeans_fit/2 kmeans_fit/3");
 
   /* Compared with a connection that did not load it: exactly these names
   ** are new. */
@@ -58,6 +70,10 @@ static void test_registered_names_are_pinned(void **state) {
         "UNION SELECT name FROM pragma_module_list) WHERE name NOT IN (%s) "
         "ORDER BY name)", zList);
     assert_sql_text(db, zSql,
+                    "ab_test "
+                    "bgnbd_expected bgnbd_fit bgnbd_p_alive bgnbd_p_k clv "
+                    "gg_expected_value gg_fit "
+                    "kmeans_assign kmeans_fit "
                     "rfm_breaks rfm_score segment_map segment_of "
                     "segment_version segments");
     sqlite3_free(zSql);
@@ -80,6 +96,16 @@ static void test_function_flags(void **state) {
       "rfm_breaks/1:11 rfm_breaks/2:11 rfm_score/3:11 rfm_score/4:11 "
       "segment_of/1:11 segment_of/2:01 segment_of/3:11 segment_of/4:01 "
       "segment_version/0:11");
+  /* ab_test and kmeans_fit are deterministic as SQLite's own aggregates
+  ** are (kmeans_fit whatever the row order: see test_kmeans.c);
+  ** kmeans_assign depends on its arguments only. */
+  assert_sql_text(db,
+      "SELECT group_concat(name || '/' || narg || ':' || "
+      "  ((flags & 0x800) != 0) || ((flags & 0x200000) != 0), ' ') FROM ("
+      " SELECT DISTINCT name, narg, flags FROM pragma_function_list"
+      " WHERE name IN ('ab_test','kmeans_fit','kmeans_assign') ORDER BY name, narg)",
+      "ab_test/2:11 ab_test/3:11 kmeans_assign/2:11 kmeans_fit/1:11 kmeans_fit/2:11 "
+      "kmeans_fit/3:11");
 }
 
 static void test_version(void **state) {

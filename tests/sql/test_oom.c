@@ -51,6 +51,7 @@
 **
 ** To rerun one run (under gdb or valgrind):
 **     OOM_STEP='refresh' OOM_N=123 OOM_MODE=once ./build/sql/test_oom
+**     OOM_STRIDE=17 ./build/sql/test_oom     # N = 1, 18, 35, ... only
 ** OOM_STEP matches step names by substring; OOM_MODE is once (default)
 ** or persistent.
 */
@@ -439,6 +440,16 @@ typedef struct Step {
 
 #define SCHEMA_STATE "SELECT type, name, sql FROM sqlite_schema ORDER BY name"
 
+/* A four-row rule map (issue 5) over features and the customers' name. */
+#define RULES_SETUP                                                            \
+  "CREATE TABLE rules(segment TEXT, rule TEXT, priority INTEGER);"             \
+  "INSERT INTO rules VALUES('Frequent', 'recent_orders >= 2', 1),"             \
+  " ('Big basket', 'avg_order >= 40', 2), ('Never', 'name = ''never''', 3),"  \
+  " ('Sleeping', 'lifecycle IN (''lapsed'', ''lost'')', 4);"
+#define RULES_OPTIONS                                                          \
+  "customers='customers', customers_id='id', as_of='2025-01-01',"              \
+  " discount='total < 20', refund='total < 0', map='rules'"
+
 static const Step aStep[] = {
     /* ---- functions ---- */
     {"segment_version()", IMAGE_TABLES, NULL, "SELECT segment_version()", NULL,
@@ -495,6 +506,30 @@ static const Step aStep[] = {
      "SELECT * FROM segment_map('rfm5') WHERE code IN (111, 345, 545)"
      " UNION ALL SELECT map, count(*), count(DISTINCT segment), NULL, NULL"
      " FROM segment_map GROUP BY map",
+     NULL, NULL, 0},
+    {"bgnbd_fit, gg_fit and the predictions (issue 6)", IMAGE_TABLES,
+     "CREATE TABLE c AS SELECT customer_id, count(DISTINCT date(created_at)) - 1 AS x,"
+     "   (julianday(max(date(created_at))) - julianday(min(date(created_at)))) / 7.0 AS t_x,"
+     "   (julianday('2025-06-01') - julianday(min(date(created_at)))) / 7.0 AS T,"
+     "   avg(abs(total)) AS v"
+     "  FROM orders WHERE typeof(created_at) = 'text' AND customer_id IS NOT NULL"
+     "  GROUP BY customer_id;",
+     "WITH m AS (SELECT bgnbd_fit(x, t_x, T) AS bg, gg_fit(x, v, 1, 0.01) AS gg FROM c)"
+     "SELECT bg, gg, NULL, NULL, NULL FROM m UNION ALL"
+     " SELECT customer_id, bgnbd_p_alive(bg, x, t_x, T), bgnbd_expected(bg, 26, x, t_x, T),"
+     "  bgnbd_p_k(bg, x, 26), CASE WHEN x > 0 THEN clv(bg, gg, x, t_x, T, v, 6, 4.345, 0.01) END"
+     " FROM c, m WHERE customer_id IN (1, 2, 3, 4, '" TEXT_ID_5 "')",
+     NULL, NULL, 0},
+    {"ab_test: two variants with values, three, GROUP BY (issue 8)", IMAGE_TABLES, NULL,
+     "SELECT status, ab_test(CASE WHEN typeof(customer_id) = 'text' THEN 'text id'"
+     " ELSE customer_id % 2 END, total > 20, total), ab_test(order_id % 3, total > 20)"
+     " FROM orders GROUP BY status ORDER BY status",
+     NULL, NULL, 0},
+    {"kmeans_fit and kmeans_assign (issue 8)", IMAGE_TABLES, NULL,
+     "WITH m AS (SELECT kmeans_fit(json_array(total, order_id % 17), 3) AS model FROM orders)"
+     " SELECT model, NULL FROM m UNION ALL SELECT order_id,"
+     " kmeans_assign(model, json_array(total, order_id % 17)) FROM orders, m"
+     " WHERE order_id <= 40",
      NULL, NULL, 0},
 
     /* ---- the segments table ---- */
@@ -560,6 +595,26 @@ static const Step aStep[] = {
      "segments: filter may not call random() (only pure built-in functions and"
      " this extension's are allowed)", 1},
     {"DROP TABLE", IMAGE_VTABS, NULL, "DROP TABLE t", SCHEMA_STATE, "", 0},
+
+    /* ---- issue 5: features, lifecycle, rule maps, email ---- */
+    {"CREATE: rule map, discount=, refund=", IMAGE_TABLES, RULES_SETUP,
+     "CREATE VIRTUAL TABLE tr USING segments(" SHOP ", " FILTER ", " RULES_OPTIONS ")",
+     SCHEMA_STATE, "", 0},
+    {"SELECT lifecycle, features and matched_rules over a rule map", IMAGE_TABLES,
+     RULES_SETUP "CREATE VIRTUAL TABLE tr USING segments(" SHOP ", " FILTER ", " RULES_OPTIONS ");",
+     "SELECT customer_id, segment, lifecycle, tenure_days, avg_gap_days, recent_orders,"
+     " recent_monetary, discount_share, refund_count, matched_rules FROM tr"
+     " WHERE typeof(customer_id) = 'text' OR customer_id % 4 = 0 ORDER BY customer_id",
+     NULL, NULL, 0},
+    {"email3: events, GROUP BY segment", IMAGE_TABLES,
+     "CREATE TABLE ev AS SELECT customer_id, created_at AS at, CASE WHEN order_id % 3 = 0"
+     " THEN 'open' WHEN order_id % 7 = 0 THEN 'unsubscribe' ELSE 'subscribe' END AS kind"
+     " FROM orders WHERE customer_id IS NOT NULL;"
+     "CREATE VIRTUAL TABLE e USING segments(" SHOP ", customers='customers', customers_id='id',"
+     " as_of='2024-06-30', events='ev', events_at='at', events_kind='kind', map='email3');",
+     "SELECT segment, count(*), sum(opens_30d), sum(unsubscribed), max(last_open) FROM e"
+     " GROUP BY segment",
+     NULL, NULL, 0},
 };
 
 #define N_STEPS ((int)(sizeof(aStep) / sizeof(aStep[0])))
@@ -743,9 +798,15 @@ static sqlite3_int64 oomRun(const Step *p, const Healthy *h, int bPersistent,
   return nFailed;
 }
 
+/* OOM_STRIDE=s fails only N = 1, 1+s, 1+2s, ...: make memcheck sets it,
+** as every N under valgrind would take most of an hour.  The full loop
+** runs in make test and make sanitize. */
+static sqlite3_int64 gStride = 1;
+
 static void tallyText(const Tally *t, char *z, size_t n) {
-  int k = snprintf(z, n, "N=1..%lld: %lld NOMEM, %lld right (%lld after a failed allocation)",
-                   (long long)t->nRuns, (long long)t->nNomem,
+  int k = snprintf(z, n, "%lld runs (N=1..%lld by %lld): %lld NOMEM, %lld right (%lld after a failed allocation)",
+                   (long long)t->nRuns, (long long)(1 + (t->nRuns - 1) * gStride),
+                   (long long)gStride, (long long)t->nNomem,
                    (long long)(t->nRuns - t->nNomem - t->nLostText - t->nWrong),
                    (long long)t->nRight);
   if (t->nLostText && k > 0 && (size_t)k < n)
@@ -765,6 +826,7 @@ static double now(void) {
 }
 
 #define MAX_N 200000
+
 
 static void runStep(const Step *p) {
   Healthy h;
@@ -787,7 +849,7 @@ static void runStep(const Step *p) {
   } else {
     for (int bPersistent = 0; bPersistent < 2; bPersistent++) {
       sqlite3_int64 iN;
-      for (iN = 1; iN <= MAX_N; iN++)
+      for (iN = 1; iN <= MAX_N; iN += gStride)
         if (oomRun(p, &h, bPersistent, iN, &tally[bPersistent]) == 0) break;
       assert_true(iN <= MAX_N);
     }
@@ -871,7 +933,13 @@ static void test_core_allocations_are_counted(void **state) {
 int main(void) {
   struct CMUnitTest tests[1 + N_STEPS];
   const char *zStep = getenv("OOM_STEP");
+  const char *zStride = getenv("OOM_STRIDE");
   int n = 0;
+  if (zStride && atoll(zStride) > 1) {
+    gStride = atoll(zStride);
+    print_message("OOM_STRIDE=%lld: failing every %lldth allocation only\n",
+                  (long long)gStride, (long long)gStride);
+  }
 #ifdef __GLIBC__
   /* Each run frees all it allocated; without this glibc gives the top of
   ** the heap back to the kernel after every run and faults it in again on

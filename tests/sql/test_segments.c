@@ -5,7 +5,11 @@
 ** function) on random shops with heavy ties, refunds, NULL amounts, text
 ** ids and orders after as_of; then freshness, caching, plans, options and
 ** their errors word for word, injection, hostile filters, the shadow
-** tables, refresh, manual mode and trust.
+** tables, refresh, manual mode and trust.  Issue 5's columns (tenure,
+** gap, recent window, discount share, refunds, lifecycle, email features,
+** email3) against reference_features.h's plain SQL; lifecycle against a
+** hand-worked sample; a four-row rule map against the same rules as a
+** plain CASE, with matched_rules and the documented overlap check.
 */
 #include "sqltest.h"
 
@@ -13,10 +17,19 @@
 
 #include "../rng.h"
 #include "reference.h"
+#include "reference_features.h"
 
 #define SHOP_OPTIONS                                                          \
   "orders='orders', customer='customer_id', ordered_at='created_at', "       \
   "amount='total'"
+
+/* Every option, as the errors list them. */
+#define OPTION_LIST                                                           \
+  "orders=, customer=, ordered_at=, amount=, filter=, customers=, "          \
+  "customers_id=, as_of=, bins=, map=, breaks=, date_format=, bad_dates=, "  \
+  "money_decimals=, mode=, window_days=, new_days=, lost_days=, "            \
+  "active_factor=, cooling_factor=, discount=, refund=, events=, "           \
+  "events_customer=, events_at=, events_kind="
 
 static int setup(void **state) {
   *state = sqltest_open();
@@ -442,9 +455,7 @@ static void test_option_errors(void **state) {
     const char *zArgs, *zError;
   } cases[] = {
       {"orderz='orders'",
-       "segments: unknown option 'orderz' (expected orders=, customer=, "
-       "ordered_at=, amount=, filter=, customers=, customers_id=, as_of=, bins=, "
-       "map=, breaks=, date_format=, bad_dates=, money_decimals=, mode=)"},
+       "segments: unknown option 'orderz' (expected " OPTION_LIST ")"},
       {SHOP_OPTIONS ", orders='orders'", "segments: option 'orders' given twice"},
       {SHOP_OPTIONS ", bins=5, bins=5", "segments: option 'bins' given twice"},
       {"orders='orders', customer='customer_id', ordered_at='created_at'",
@@ -452,10 +463,7 @@ static void test_option_errors(void **state) {
       {"customer='customer_id', ordered_at='created_at', amount='total'",
        "segments: missing option orders= (the table or view of orders)"},
       {SHOP_OPTIONS ", nonsense",
-       "segments: option 'nonsense' must be key=value (expected orders=, "
-       "customer=, ordered_at=, amount=, filter=, customers=, customers_id=, "
-       "as_of=, bins=, map=, breaks=, date_format=, bad_dates=, money_decimals=, "
-       "mode=)"},
+       "segments: option 'nonsense' must be key=value (expected " OPTION_LIST ")"},
       {SHOP_OPTIONS ", filter=''", "segments: option 'filter' is empty"},
       {SHOP_OPTIONS ", bins=12",
        "segments: bins must be an integer from 2 to 9, got '12'"},
@@ -492,6 +500,37 @@ static void test_option_errors(void **state) {
        "with columns code and segment)"},
       {SHOP_OPTIONS ", filter='statuz = 1'",
        "segments: filter 'statuz = 1': no such column: statuz"},
+      /* issue 5's options */
+      {SHOP_OPTIONS ", window_days=0",
+       "segments: window_days must be a number of days from 1 to 36500, got '0'"},
+      {SHOP_OPTIONS ", window_days=30, window_days=60",
+       "segments: option 'window_days' given twice"},
+      {SHOP_OPTIONS ", lost_days='a year'",
+       "segments: lost_days must be a number of days from 1 to 36500, got 'a year'"},
+      {SHOP_OPTIONS ", active_factor=0",
+       "segments: active_factor must be a number greater than 0 (at most 1000), got '0'"},
+      {SHOP_OPTIONS ", cooling_factor='2x'",
+       "segments: cooling_factor must be a number greater than 0 (at most 1000), got '2x'"},
+      {SHOP_OPTIONS ", new_days=400",
+       "segments: new_days (400) must be less than lost_days (365)"},
+      {SHOP_OPTIONS ", active_factor=4",
+       "segments: active_factor (4) must not exceed cooling_factor (3)"},
+      {SHOP_OPTIONS ", events_at='at'",
+       "segments: events_at= needs events= (the table of email events)"},
+      {SHOP_OPTIONS ", events='ev', events_at='at'",
+       "segments: events= needs events_kind= (the column of the event's kind: "
+       "open, click, subscribe, unsubscribe)"},
+      {SHOP_OPTIONS ", map='email3'",
+       "segments: map 'email3' needs events= (the table of email events)"},
+      {SHOP_OPTIONS ", events='nowhere', events_at='at', events_kind='kind'",
+       "segments: no table or view \"nowhere\" (events=)"},
+      {SHOP_OPTIONS ", events='orders', events_at='at', events_kind='kind'",
+       "segments: no column \"at\" in table \"orders\" (events_at=)"},
+      {SHOP_OPTIONS ", discount='discont > 0'",
+       "segments: discount 'discont > 0': no such column: discont"},
+      {SHOP_OPTIONS ", refund='random() > 0'",
+       "segments: refund may not call random() (only pure built-in functions and "
+       "this extension's are allowed)"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE bad USING segments(%s)",
@@ -614,7 +653,7 @@ static void test_refresh_and_shadow_tables(void **state) {
       "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema"
       " WHERE name LIKE 'shop%' AND type = 'table' ORDER BY name)",
       "shop shop_config shop_members");
-  assert_sql_text(db, "SELECT v FROM shop_config WHERE k = 'version'", "1");
+  assert_sql_text(db, "SELECT v FROM shop_config WHERE k = 'version'", "2");
   sqltest_exec(db, "INSERT INTO shop(shop) VALUES('refresh')");
   /* The stored members equal the live table. */
   assert_int_equal(count_differences(db,
@@ -731,6 +770,272 @@ static void test_views_and_triggers_over_the_table(void **state) {
   }
 }
 
+
+/* ---- issue 5: features, lifecycle, rule maps, email -------------------------- */
+
+/* Random email events for customers 1..nCustomers (and some strangers):
+** kinds in mixed case, some unknown, dates 2023-01-01 .. 2025-03-01. */
+static void make_events(sqlite3 *db, uint64_t seed, int nCustomers, int nEvents) {
+  static const char *const azKind[] = {"open", "open", "open", "click", "subscribe",
+                                       "open", "Open", "bounce", "open", "click",
+                                       "subscribe", "open", "open", "open", "open",
+                                       "unsubscribe"};
+  sqlite3_stmt *pIns;
+  rng_state = seed;
+  sqltest_exec(db, "CREATE TABLE events(customer_id, at TEXT, kind TEXT); BEGIN");
+  assert_int_equal(sqlite3_prepare_v2(db,
+      "INSERT INTO events VALUES(?1, date('2023-01-01', '+' || ?2 || ' days'), ?3)",
+      -1, &pIns, 0), SQLITE_OK);
+  for (int i = 0; i < nEvents; i++) {
+    sqlite3_bind_int(pIns, 1, 1 + (int)rng_below((size_t)nCustomers + 20));
+    sqlite3_bind_int(pIns, 2, (int)rng_below(790));
+    sqlite3_bind_text(pIns, 3, azKind[rng_below(16)], -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(pIns), SQLITE_DONE);
+    sqlite3_reset(pIns);
+  }
+  sqlite3_finalize(pIns);
+  sqltest_exec(db, "COMMIT");
+}
+
+/* docs/segmentation/rules.md's overlap and coverage check, over "shop":
+** per rule, the customers it matches and how many of them another rule
+** matches too; then the customers no rule matches. */
+#define RULES_CHECK_SQL                                                         \
+  "SELECT value AS rule, count(*) AS matched,"                                  \
+  " sum(json_array_length(matched_rules) > 1) AS overlapping"                  \
+  " FROM shop, json_each(shop.matched_rules) GROUP BY value"                   \
+  " UNION ALL SELECT '(no rule)', count(*), NULL FROM shop WHERE matched_rules = '[]'"
+
+#define FEATURE_COLUMNS                                                         \
+  "customer_id, tenure_days, avg_gap_days, recent_orders, recent_monetary, "   \
+  "discount_share, refund_count, lifecycle"
+
+/* Every new feature column equals reference_features.h's plain SQL. */
+static void check_features(sqlite3 *db, const char *zTable, const char *zAsOf,
+                           int nWindow, const char *zLifecycle) {
+  char *zRef = reference_features_sql("orders", "customer_id", "created_at", "total",
+                                      zAsOf, nWindow, "total < 20", "total < 0",
+                                      zLifecycle);
+  char *zOurs = sqlite3_mprintf("SELECT " FEATURE_COLUMNS " FROM %s('%s') WHERE frequency > 0",
+                                zTable, zAsOf);
+  char *zCount = sqlite3_mprintf("SELECT (SELECT count(*) FROM (%s)) = (SELECT count(*) FROM (%s))"
+                                 " AND (SELECT count(*) FROM (%s)) > 0", zRef, zOurs, zRef);
+  assert_sql_text(db, zCount, "1");
+  assert_int_equal(count_differences(db, zRef, zOurs), 0);
+  sqlite3_free(zCount);
+  sqlite3_free(zRef);
+  sqlite3_free(zOurs);
+}
+
+static void test_feature_columns_equal_plain_sql(void **state) {
+  sqlite3 *db = *state;
+  make_shop(db, 42, 400, 6000, 1);
+  sqltest_exec(db,
+      "CREATE VIRTUAL TABLE shop USING segments(" SHOP_OPTIONS ", discount='total < 20',"
+      " refund='total < 0');"
+      "CREATE VIRTUAL TABLE shop2 USING segments(" SHOP_OPTIONS ", discount='total < 20',"
+      " refund='total < 0', window_days=365, new_days=60, lost_days=200,"
+      " active_factor=1, cooling_factor=2.5)");
+  check_features(db, "shop", "2025-01-01", 90, "30, 365, 1.5, 3");
+  check_features(db, "shop", "2024-06-30", 90, "30, 365, 1.5, 3");
+  check_features(db, "shop", "2023-02-01", 90, "30, 365, 1.5, 3");
+  check_features(db, "shop2", "2024-06-30", 365, "60, 200, 1, 2.5");
+  /* Every stage occurs, so each branch of the rule was compared. */
+  assert_sql_text(db, "SELECT count(DISTINCT lifecycle) FROM (SELECT lifecycle FROM shop('2025-01-01')"
+                      " UNION ALL SELECT lifecycle FROM shop('2024-06-30')"
+                      " UNION ALL SELECT lifecycle FROM shop('2023-02-01'))", "5");
+  /* Without discount= and refund= the columns are NULL; a customer
+  ** without orders has NULL features but 0 recent orders. */
+  sqltest_exec(db, "CREATE VIRTUAL TABLE plain USING segments(" SHOP_OPTIONS ","
+                   " customers='customers', as_of='2025-01-01')");
+  assert_sql_text(db, "SELECT count(*) FROM plain WHERE discount_share IS NOT NULL"
+                      " OR refund_count IS NOT NULL", "0");
+  assert_sql_text(db,
+      "SELECT quote(tenure_days) || quote(avg_gap_days) || recent_orders ||"
+      " quote(lifecycle) FROM plain WHERE customer_id = 1000001", "NULLNULL0NULL");
+}
+
+/* The lifecycle of a hand-worked sample (docs/segmentation/lifecycle.md),
+** as of 2025-01-01 with the default thresholds; orders k days before. */
+static void test_lifecycle_hand_worked_sample(void **state) {
+  sqlite3 *db = *state;
+  static const struct { int id; const char *zDaysAgo; const char *zStage; } aCase[] = {
+      {1, "200,100,40", "active"},     /* gap 80: 40 <= 1.5 x 80 */
+      {2, "400,300,200", "cooling"},   /* gap 100: 150 < 200 <= 300 */
+      {3, "500,480,460,440", "lost"},  /* 440 >= 365 */
+      {4, "300,290", "lapsed"},        /* gap 10: 290 > 30 */
+      {5, "20", "new"},                /* first order 20 days ago < 30 */
+      {6, "100", "cooling"},           /* shop gap median(10, 20, 80, 100) = 50: 75 < 100 <= 150 */
+      {7, "40", "active"},             /* 40 <= 75 */
+      {8, "400", "lost"},
+      {9, "240", "lapsed"},            /* 240 > 150 */
+  };
+  sqltest_exec(db, "CREATE TABLE orders(customer_id, created_at, total)");
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    char *zSql = sqlite3_mprintf(
+        "INSERT INTO orders SELECT %d, date('2025-01-01', '-' || value || ' days'), 10"
+        " FROM json_each('[%s]')", aCase[i].id, aCase[i].zDaysAgo);
+    sqltest_exec(db, zSql);
+    sqlite3_free(zSql);
+  }
+  sqltest_exec(db, "CREATE VIRTUAL TABLE shop USING segments(" SHOP_OPTIONS ", as_of='2025-01-01')");
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    char *zSql = sqlite3_mprintf("SELECT lifecycle FROM shop WHERE customer_id = %d", aCase[i].id);
+    assert_sql_text(db, zSql, aCase[i].zStage);
+    sqlite3_free(zSql);
+  }
+}
+
+/* The plain-SQL answer of the four-row map below: per customer of the
+** customers table, the segment and whether each rule matches (m1..m4). */
+#define FOUR_RULES_REFERENCE                                                   \
+  "WITH f AS (%s), b AS (SELECT customer_id,"                                   \
+  "   julianday('2025-01-01') - julianday(date(max(created_at))) AS recency_days," \
+  "   round(total(total), 2) / count(total) AS avg_order FROM orders"         \
+  "   WHERE date(created_at) <= '2025-01-01' GROUP BY 1),"                      \
+  " m AS (SELECT c.customer_id, (f.recent_orders >= 3) IS TRUE AS m1,"         \
+  "   (b.avg_order >= 40 AND c.city = 'Moscow') IS TRUE AS m2,"                \
+  "   (f.discount_share >= 0.5) IS TRUE AS m3, (b.recency_days > 180) IS TRUE AS m4" \
+  "   FROM customers c LEFT JOIN f USING(customer_id) LEFT JOIN b USING(customer_id))," \
+  " ref AS (SELECT *, CASE WHEN m1 THEN 'Frequent buyers' WHEN m2 THEN 'High average check'" \
+  "   WHEN m3 THEN 'Discount-driven' WHEN m4 THEN 'Sleeping' ELSE 'Other' END AS segment FROM m)"
+
+/* The sources' four segments as a four-row map, against the same rules
+** written as a plain CASE over plain-SQL features. */
+static void test_rule_map_equals_plain_sql(void **state) {
+  sqlite3 *db = *state;
+  char *zRef, *zSql;
+  make_shop(db, 11, 300, 5000, 0);
+  sqltest_exec(db,
+      "UPDATE customers SET city = CASE customer_id % 3 WHEN 0 THEN 'Moscow' WHEN 1 THEN 'Paris'"
+      " END;"
+      "CREATE TABLE four(segment TEXT, rule TEXT, priority INTEGER);"
+      "INSERT INTO four VALUES"
+      " ('Frequent buyers', 'recent_orders >= 3', 1),"
+      " ('High average check', 'avg_order >= 40 AND city = ''Moscow''', 2),"
+      " ('Discount-driven', 'discount_share >= 0.5', 3),"
+      " ('Sleeping', 'recency_days > 180', 4);"
+      "CREATE VIRTUAL TABLE shop USING segments(" SHOP_OPTIONS ", customers='customers',"
+      " discount='total < 20', refund='total < 0', as_of='2025-01-01', map='four')");
+  zRef = reference_features_sql("orders", "customer_id", "created_at", "total", "2025-01-01",
+                                90, "total < 20", "total < 0", "30, 365, 1.5, 3");
+  zSql = sqlite3_mprintf(FOUR_RULES_REFERENCE
+      "SELECT (SELECT count(*) FROM ref) || ' ' || (SELECT count(*) FROM shop) || ' ' ||"
+      " (SELECT count(*) FROM ref JOIN shop USING(customer_id) WHERE ref.segment <> shop.segment"
+      "  OR json_array_length(shop.matched_rules) <> m1 + m2 + m3 + m4"
+      "  OR m2 <> (shop.matched_rules LIKE '%%High average check%%'))", zRef);
+  assert_sql_text(db, zSql, "302 302 0");
+  sqlite3_free(zSql);
+  /* All four segments and Other occur; some customers match two rules. */
+  assert_sql_text(db, "SELECT count(DISTINCT segment) FROM shop", "5");
+  assert_true(sqltest_int(db, "SELECT count(*) FROM shop WHERE json_array_length(matched_rules) > 1") > 0);
+  /* The documented overlap and coverage check (docs/segmentation/rules.md)
+  ** against the plain-SQL matches. */
+  zSql = sqlite3_mprintf(FOUR_RULES_REFERENCE
+      ", ours AS (" RULES_CHECK_SQL "),"
+      " theirs AS (SELECT 'Frequent buyers' AS rule, sum(m1) AS matched,"
+      "   sum(m1 AND m2 + m3 + m4 > 0) AS overlapping FROM ref"
+      "  UNION ALL SELECT 'High average check', sum(m2), sum(m2 AND m1 + m3 + m4 > 0) FROM ref"
+      "  UNION ALL SELECT 'Discount-driven', sum(m3), sum(m3 AND m1 + m2 + m4 > 0) FROM ref"
+      "  UNION ALL SELECT 'Sleeping', sum(m4), sum(m4 AND m1 + m2 + m3 > 0) FROM ref"
+      "  UNION ALL SELECT '(no rule)', sum(m1 + m2 + m3 + m4 = 0), NULL FROM ref)"
+      "SELECT (SELECT count(*) FROM ours) || ' ' || (SELECT count(*) FROM"
+      " (SELECT * FROM ours EXCEPT SELECT * FROM theirs))", zRef);
+  assert_sql_text(db, zSql, "5 0");
+  sqlite3_free(zSql);
+  sqlite3_free(zRef);
+  /* Segment plans work on a rule map: segment = ? and ORDER BY segment. */
+  assert_sql_text(db,
+      "SELECT (SELECT count(*) FROM shop WHERE segment = 'Sleeping') ="
+      " (SELECT count(*) FROM (SELECT * FROM shop) WHERE segment = 'Sleeping')", "1");
+  assert_sql_text(db,
+      "SELECT group_concat(segment, '|') FROM (SELECT DISTINCT segment FROM shop ORDER BY segment)",
+      "Discount-driven|Frequent buyers|High average check|Other|Sleeping");
+  /* r, f, m still show the RFM scores. */
+  assert_sql_text(db, "SELECT count(*) FROM shop WHERE frequency > 0 AND rfm IS NULL", "0");
+  /* Not a rule map: matched_rules is NULL. */
+  sqltest_exec(db, "CREATE VIRTUAL TABLE by_rfm USING segments(" SHOP_OPTIONS ")");
+  assert_sql_text(db, "SELECT count(*) FROM by_rfm WHERE matched_rules IS NOT NULL", "0");
+}
+
+static void test_rule_map_errors(void **state) {
+  sqlite3 *db = *state;
+  static const struct { const char *zRows, *zError; } aCase[] = {
+      {"('A', 'frequency > 1', 1), ('B', 'monetary > 1', 1)",
+       "segments: map \"rules\" rows 'A' and 'B' have the same priority 1 (priorities "
+       "must differ: the first rule that matches wins)"},
+      {"('A', NULL, 1)", "segments: map \"rules\" row (priority 1) has no rule"},
+      {"(NULL, 'frequency > 1', 2)", "segments: map \"rules\" row (priority 2) has no segment"},
+      {"('A', 'frequency > 1', 'first')",
+       "segments: map \"rules\" row 'A': priority 'first' is not an integer (rules are "
+       "tried by priority, lowest first)"},
+      {"('A', 'frequency > 1', 1), ('B', 'citty = 1', 2)",
+       "segments: map \"rules\" row 'B' (priority 2): rule 'citty = 1': no such column: citty"},
+      {"('A', 'segment = ''x''', 1)",
+       "segments: map \"rules\" row 'A' (priority 1): rule 'segment = 'x'': no such column: segment"},
+  };
+  make_shop(db, 3, 20, 100, 0);
+  for (size_t i = 0; i < sizeof(aCase) / sizeof(aCase[0]); i++) {
+    char *zSql = sqlite3_mprintf(
+        "DROP TABLE IF EXISTS rules; CREATE TABLE rules(segment, rule, priority);"
+        "INSERT INTO rules VALUES %s", aCase[i].zRows);
+    sqltest_exec(db, zSql);
+    sqlite3_free(zSql);
+    assert_sql_error(db,
+        "CREATE VIRTUAL TABLE bad USING segments(" SHOP_OPTIONS ", customers='customers', map='rules')",
+        aCase[i].zError);
+  }
+  /* A rule may read the customers table's columns (city) only when
+  ** customers= is given. */
+  sqltest_exec(db, "DELETE FROM rules; INSERT INTO rules VALUES('Paris', 'city = ''x''', 1)");
+  assert_sql_error(db, "CREATE VIRTUAL TABLE bad USING segments(" SHOP_OPTIONS ", map='rules')",
+                   "segments: map \"rules\" row 'Paris' (priority 1): rule 'city = 'x'': "
+                   "no such column: city");
+  sqltest_exec(db, "CREATE VIRTUAL TABLE good USING segments(" SHOP_OPTIONS ","
+                   " customers='customers', map='rules')");
+  assert_sql_text(db, "SELECT (SELECT count(*) FROM good WHERE segment = 'Paris') ="
+                      " (SELECT count(*) FROM customers WHERE city = 'x')", "1");
+  /* A row changed after CREATE is vetted when it is read. */
+  sqltest_exec(db, "UPDATE rules SET rule = 'random() > 0'");
+  assert_sql_error(db, "SELECT * FROM good",
+                   "segments: map \"rules\" row 'Paris' (priority 1): rule may not call "
+                   "random() (only pure built-in functions and this extension's are allowed)");
+}
+
+/* Email features and email3, against reference_features.h's plain SQL. */
+static void test_email_features_equal_plain_sql(void **state) {
+  sqlite3 *db = *state;
+  const char *azAsOf[] = {"2025-01-01", "2024-03-15"};
+  make_shop(db, 5, 200, 2000, 0);
+  make_events(db, 9, 200, 800);
+  sqltest_exec(db,
+      "CREATE VIRTUAL TABLE mail USING segments(" SHOP_OPTIONS ", customers='customers',"
+      " events='events', events_at='at', events_kind='kind', map='email3')");
+  for (int k = 0; k < 2; k++) {
+    char *zRef = reference_email_sql("events", "customer_id", "at", "kind", azAsOf[k]);
+    char *zSql = sqlite3_mprintf(
+        "WITH ref AS (%s), ours AS (SELECT * FROM mail('%s'))"
+        "SELECT count(*) || ' ' || sum(ours.last_open IS r.last_open"
+        " AND ours.last_click IS r.last_click AND ours.opens_30d = coalesce(r.opens_30d, 0)"
+        " AND ours.unsubscribed = coalesce(r.unsubscribed, 0)"
+        " AND ours.segment = coalesce(r.stage, 'No events'))"
+        " FROM ours LEFT JOIN ref r USING(customer_id)", zRef, azAsOf[k]);
+    char *zCount = sqlite3_mprintf("SELECT count(*) || ' ' || count(*) FROM mail('%s')", azAsOf[k]);
+    char *zExpected = sqltest_text(db, zCount);
+    assert_sql_text(db, zSql, zExpected);
+    free(zExpected);
+    sqlite3_free(zCount);
+    sqlite3_free(zSql);
+    sqlite3_free(zRef);
+  }
+  /* Every stage occurs as of 2025-01-01, so each branch was compared. */
+  assert_sql_text(db, "SELECT count(DISTINCT segment) FROM mail('2025-01-01')", "6");
+  /* Without events= the email columns are NULL. */
+  sqltest_exec(db, "CREATE VIRTUAL TABLE nomail USING segments(" SHOP_OPTIONS ")");
+  assert_sql_text(db, "SELECT count(*) FROM nomail WHERE last_open IS NOT NULL"
+                      " OR opens_30d IS NOT NULL OR unsubscribed IS NOT NULL", "0");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_columns_equal_plain_sql_on_random_shops, setup, teardown),
@@ -747,6 +1052,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_failed_refresh_keeps_previous_members, setup, teardown),
       cmocka_unit_test_setup_teardown(test_manual_mode, setup, teardown),
       cmocka_unit_test_setup_teardown(test_views_and_triggers_over_the_table, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_feature_columns_equal_plain_sql, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lifecycle_hand_worked_sample, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rule_map_equals_plain_sql, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rule_map_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_email_features_equal_plain_sql, setup, teardown),
   };
   return cmocka_run_group_tests_name("segments", tests, NULL, NULL);
 }
