@@ -754,6 +754,23 @@ static int loadRules(SegmentsTable *pTab, SegmentRules **ppRules, char **pzErr) 
   return rc;
 }
 
+/* Load map= as a code map (columns code, segment).  A name that is no
+** table gets the list of everything map= takes, which is more than
+** segment_of's. */
+static int loadCodeMap(SegmentsTable *pTab, seg_codemap **ppMap, char **pzErr) {
+  int rc = segment_map_table_load(pTab->db, "segments", pTab->opt.zMap, ppMap, pzErr);
+  if (rc == SQLITE_ERROR && *pzErr && strncmp(*pzErr, "segments: unknown map '", 23) == 0) {
+    sqlite3_free(*pzErr);
+    *pzErr = sqlite3_mprintf(
+        "segments: unknown map '%s' (expected rfm11, rfm5, rf10, email3, a table "
+        "with columns code and segment, or a rule map with columns segment, rule "
+        "and priority)",
+        pTab->opt.zMap);
+    if (!*pzErr) rc = SQLITE_NOMEM;
+  }
+  return rc;
+}
+
 /* Everything CREATE checks beyond the option syntax: tables, columns, the
 ** filter, the map table. */
 static int checkTables(SegmentsTable *pTab, char **pzErr) {
@@ -791,7 +808,7 @@ static int checkTables(SegmentsTable *pTab, char **pzErr) {
       segment_rules_free(pRules);
     } else if (rc != SQLITE_NOMEM) {
       seg_codemap *pMap = NULL;
-      rc = segment_map_table_load(pTab->db, "segments", o->zMap, &pMap, pzErr);
+      rc = loadCodeMap(pTab, &pMap, pzErr);
       seg_codemap_free(pMap);
     }
   }
@@ -1248,8 +1265,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     rc = segment_rules_is_rule_map(pTab->db, o->zMap, &bRules);
     if (rc == SQLITE_OK && bRules) rc = loadRules(pTab, &pM->pRules, &zErr);
     else if (rc != SQLITE_NOMEM)
-      rc = segment_map_table_load(pTab->db, "segments", o->zMap, &pM->pUserMap,
-                                  &zErr);
+      rc = loadCodeMap(pTab, &pM->pUserMap, &zErr);
     if (rc != SQLITE_OK) {
       sqlite3_free(pTab->base.zErrMsg);
       pTab->base.zErrMsg = zErr;

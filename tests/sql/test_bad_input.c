@@ -67,8 +67,8 @@ static void test_b1_missing_table(void **state) {
       "segments: no table or view \"clients\" (customers=)");
   assert_sql_error(db,
       "CREATE VIRTUAL TABLE t USING segments(" SHOP_OPTIONS ", map='my_map')",
-      "segments: unknown map 'my_map' (expected rfm11, rfm5 or rf10, or a table "
-      "with columns code and segment)");
+      "segments: unknown map 'my_map' (expected rfm11, rfm5, rf10, email3, a table with columns code and segment, "
+       "or a rule map with columns segment, rule and priority)");
   assert_sql_text(db, zSchemaNames, "customers orders");
 }
 
@@ -121,8 +121,8 @@ static void test_b3_table_dropped_after_create(void **state) {
   sqltest_exec(db, "ALTER TABLE customers_kept RENAME TO customers;"
                    "ALTER TABLE m RENAME TO m_kept;");
   assert_sql_error(db, "SELECT * FROM t",
-      "segments: unknown map 'm' (expected rfm11, rfm5 or rf10, or a table with "
-      "columns code and segment)");
+      "segments: unknown map 'm' (expected rfm11, rfm5, rf10, email3, a table with columns code and segment, "
+       "or a rule map with columns segment, rule and priority)");
   sqltest_exec(db, "ALTER TABLE m_kept RENAME TO m");
   assert_sql_text(db, "SELECT count(*) FROM t", "4");
 }
@@ -209,11 +209,11 @@ static void test_b5_injection_in_every_option(void **state) {
       {SHOP_OPTIONS ", bins='5; DROP TABLE orders'",
        "segments: bins must be an integer from 2 to 9, got '5; DROP TABLE orders'"},
       {SHOP_OPTIONS ", map='rfm11''; DROP TABLE orders; --'",
-       "segments: unknown map 'rfm11'; DROP TABLE orders; --' (expected rfm11, rfm5 or "
-       "rf10, or a table with columns code and segment)"},
+       "segments: unknown map 'rfm11'; DROP TABLE orders; --' (expected rfm11, rfm5, rf10, email3, a table with columns code and segment, "
+       "or a rule map with columns segment, rule and priority)"},
       {SHOP_OPTIONS ", map='m\"; DROP TABLE orders; --'",
-       "segments: unknown map 'm\"; DROP TABLE orders; --' (expected rfm11, rfm5 or "
-       "rf10, or a table with columns code and segment)"},
+       "segments: unknown map 'm\"; DROP TABLE orders; --' (expected rfm11, rfm5, rf10, email3, a table with columns code and segment, "
+       "or a rule map with columns segment, rule and priority)"},
       {SHOP_OPTIONS ", breaks='{\"r\":[1,2,3,4],\"f\":[1,2,3,4],\"m\":[1,2,3,4]}''); DROP TABLE orders; --'",
        "segments: breaks must be JSON like {\"r\":[30,60,90,180],\"f\":[1,2,3,5],"
        "\"m\":[50,100,250,500]}, got '{\"r\":[1,2,3,4],\"f\":[1,2,3,4],\"m\":[1,2,3,...'"},

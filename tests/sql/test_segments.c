@@ -496,8 +496,8 @@ static void test_option_errors(void **state) {
       {SHOP_OPTIONS ", customers='people', customers_id='pid'",
        "segments: no column \"pid\" in table \"people\" (customers_id=)"},
       {SHOP_OPTIONS ", map='mymap'",
-       "segments: unknown map 'mymap' (expected rfm11, rfm5 or rf10, or a table "
-       "with columns code and segment)"},
+       "segments: unknown map 'mymap' (expected rfm11, rfm5, rf10, email3, a table with columns code and segment, "
+       "or a rule map with columns segment, rule and priority)"},
       {SHOP_OPTIONS ", filter='statuz = 1'",
        "segments: filter 'statuz = 1': no such column: statuz"},
       /* issue 5's options */
