@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -55,6 +56,22 @@ static inline sqlite3 *sqltest_open_file(const char *path) {
 }
 
 static inline sqlite3 *sqltest_open(void) { return sqltest_open_file(":memory:"); }
+
+/* Generate a shop with build/gen_shop (arguments zArgs, e.g. "--size
+** demo") into a new temporary file whose name is written to zPath, a
+** template like "/tmp/segment-x-XXXXXX" (mkstemp), and open it with the
+** extension loaded.  NULL when it cannot: the caller's setup fails. */
+static inline sqlite3 *sqltest_generate_shop(char *zPath, const char *zArgs) {
+  char *zCmd;
+  int rc, fd = mkstemp(zPath);
+  if (fd < 0) return NULL;
+  close(fd);
+  unlink(zPath); /* gen_shop refuses to overwrite */
+  zCmd = sqlite3_mprintf("./build/gen_shop %s %s 2>/dev/null", zArgs, zPath);
+  rc = zCmd ? system(zCmd) : -1;
+  sqlite3_free(zCmd);
+  return rc == 0 ? sqltest_open_file(zPath) : NULL;
+}
 
 static inline void sqltest_close(sqlite3 *db) {
   assert_int_equal(sqlite3_close(db), SQLITE_OK);

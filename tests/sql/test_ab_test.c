@@ -317,17 +317,8 @@ static void test_errors(void **state) {
 static char zShop[] = "/tmp/segment-abtest-XXXXXX";
 
 static int setup_shop(void **state) {
-  int fd = mkstemp(zShop);
-  char *zCmd;
-  int rc;
-  if (fd < 0) return -1;
-  close(fd);
-  unlink(zShop); /* gen_shop refuses to overwrite */
-  zCmd = sqlite3_mprintf("./build/gen_shop --size demo %s 2>/dev/null", zShop);
-  rc = system(zCmd);
-  sqlite3_free(zCmd);
-  if (rc != 0) return -1;
-  *state = sqltest_open_file(zShop);
+  *state = sqltest_generate_shop(zShop, "--size demo");
+  if (!*state) return -1;
   return 0;
 }
 

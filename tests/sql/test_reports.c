@@ -243,19 +243,9 @@ static void create_reference_members(sqlite3 *db, const char *zName, const char 
 }
 
 static int setup_shop(void **state) {
-  int fd = mkstemp(zShop);
-  char *zCmd;
   char *zOut = NULL;
-  sqlite3 *db;
-  int rc;
-  if (fd < 0) return -1;
-  close(fd);
-  unlink(zShop); /* gen_shop refuses to overwrite */
-  zCmd = sqlite3_mprintf("./build/gen_shop --size demo %s 2>/dev/null", zShop);
-  rc = system(zCmd);
-  sqlite3_free(zCmd);
-  if (rc != 0) return -1;
-  db = sqltest_open_file(zShop);
+  sqlite3 *db = sqltest_generate_shop(zShop, "--size demo");
+  if (!db) return -1;
   *state = db;
   /* What the docs run first: the demo's segments table and the view. */
   if (run_script(db, "examples/report_setup.sql", NULL, NULL, &zOut) != SQLITE_OK) {
