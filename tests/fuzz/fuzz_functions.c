@@ -1,7 +1,8 @@
 /*
 ** fuzz_functions.c — libFuzzer target for the SQL functions: rfm_breaks
 ** (aggregate and window), rfm_score (3 and 4 arguments), segment_of (1 to
-** 4 arguments, built-in and table maps), segment_map, segment_version.
+** 4 arguments, built-in and table maps), segment_map, segment_version,
+** the BTYD fits and predictions, ab_test, kmeans_fit and kmeans_assign.
 **
 **     make fuzz                                   # every target, FUZZ_SECONDS each
 **     build/fuzz/fuzz_functions -dict=tests/fuzz/functions.dict build/fuzz/corpus/functions
@@ -27,7 +28,9 @@
 ** t as an aggregate, with constant and per-row bins, and as a window with
 ** sliding, growing, excluding and grouped frames (xInverse); rfm_score
 ** and segment_of over parameters and over t's rows (the auxdata caches);
-** segment_map by name. Errors are expected and ignored.
+** segment_map by name; the model fits and predictions (bgnbd_*, gg_*,
+** clv), ab_test, kmeans_fit and kmeans_assign over the same values, alone
+** and chained. Errors are expected and ignored.
 **
 ** One connection serves every input: the extension's sources are linked
 ** into this binary and registered with sqlite3_auto_extension.  It holds
@@ -130,6 +133,9 @@ static const Pick aPick[] = {
     {SQLITE_FLOAT, NULL, -HUGE_VAL},
     {SQLITE_INTEGER, NULL, -9223372036854775807.0 - 1},
     {SQLITE_TEXT, "loop_map", 0},
+    {SQLITE_TEXT, "{\"r\":0.243,\"alpha\":4.414,\"a\":0.793,\"b\":2.426}", 0},
+    {SQLITE_TEXT, "{\"p\":6.25,\"q\":3.74,\"v\":15.44}", 0},
+    {SQLITE_TEXT, "[1.5,2,-3]", 0},
     /* Append only: the inputs kept in regressions/ pick by index. */
 };
 
@@ -144,6 +150,9 @@ enum {
   S_OF1, S_OF2, S_OF3, S_OF4, S_OF2_ROWS, S_OF2_ROWMAP, S_OF4_ROWS,
   S_OF_AGREE,
   S_MAP, S_MAP_ALL, S_MAP_WHERE, S_VERSION,
+  S_BGNBD_FIT, S_BGNBD_FIT_W, S_GG_FIT, S_P_ALIVE, S_EXPECTED, S_P_K,
+  S_GG_VALUE, S_CLV, S_FIT_THEN_PREDICT,
+  S_AB, S_AB_VALUE, S_KMEANS_FIT, S_KMEANS_FIT_TEXT, S_KMEANS_ASSIGN, S_KMEANS_ROUND_TRIP,
   N_STMT
 };
 
@@ -201,6 +210,27 @@ static const char *const azSql[N_STMT] = {
     [S_MAP_WHERE] =
         "SELECT code, segment, map FROM segment_map WHERE map = ?1 AND code = ?2",
     [S_VERSION] = "SELECT segment_version()",
+    [S_BGNBD_FIT] = "SELECT bgnbd_fit(v, b, ?1) FROM t",
+    [S_BGNBD_FIT_W] = "SELECT bgnbd_fit(?1, b, v, ?2, ?3) FROM t",
+    [S_GG_FIT] = "SELECT gg_fit(v, b, ?1, ?2) FROM t",
+    [S_P_ALIVE] = "SELECT bgnbd_p_alive(?1, ?2, ?3, ?4)",
+    [S_EXPECTED] = "SELECT bgnbd_expected(?1, ?2, ?3, ?4, ?2)",
+    [S_P_K] = "SELECT bgnbd_p_k(?1, ?2, ?3)",
+    [S_GG_VALUE] = "SELECT gg_expected_value(?1, ?2, ?3)",
+    [S_CLV] = "SELECT clv(?1, ?2, v, b, ?3, ?4, 12, 4.0, 0.01) FROM t",
+    [S_FIT_THEN_PREDICT] =
+        "WITH m AS (SELECT bgnbd_fit(abs(i % 4), abs(i % 4) * 2.5, 12.0 + i) AS p,"
+        " gg_fit(abs(i % 4), 10.0 + i) AS g FROM t)"
+        " SELECT bgnbd_p_alive(p, ?1, ?2, ?3), bgnbd_expected(p, ?4, ?1, ?2, ?3),"
+        " gg_expected_value(g, ?1, ?2) FROM m",
+    [S_AB] = "SELECT ab_test(v, b) FROM t",
+    [S_AB_VALUE] = "SELECT ab_test(i % 3, b, v), ab_test(?1, ?2, ?3) FROM t GROUP BY i % 2",
+    [S_KMEANS_FIT] = "SELECT kmeans_fit(json_array(v, b), ?1, ?2) FROM t",
+    [S_KMEANS_FIT_TEXT] = "SELECT kmeans_fit(v, ?1) FROM t",
+    [S_KMEANS_ASSIGN] = "SELECT kmeans_assign(?1, ?2)",
+    [S_KMEANS_ROUND_TRIP] =
+        "WITH m AS (SELECT kmeans_fit(json_array(i, i * i % 7), ?1) AS m FROM t)"
+        " SELECT kmeans_assign(m, json_array(?2, ?3)), kmeans_assign(m, ?2) FROM m",
 };
 
 static sqlite3 *db;
