@@ -25,6 +25,16 @@
 **     SELECT lifecycle, count(*) FROM habits GROUP BY 1;
 **     SELECT customer_id, segment, matched_rules FROM habits;
 **
+** Customer-value models (docs/models.md), fitted on the table's own
+** customers as of each as_of, in hidden columns that rule maps can read:
+**
+**     CREATE VIRTUAL TABLE value USING segments(
+**       orders = 'orders', customer = 'customer_id', ordered_at = 'created_at',
+**       amount = 'total', as_of = '2025-01-01',
+**       model = 'bgnbd', time_unit = 'weeks', horizon = 52);
+**     SELECT customer_id, p_alive, expected_orders, expected_value, clv,
+**            churn_risk FROM value;
+**
 ** The options are documented in docs/segments.md; each is checked by
 ** segmentsParseOptions with an error that names it.
 **
@@ -33,13 +43,18 @@
 ** It is computed in one pass: one prepared SELECT of (customer, date,
 ** amount) over the orders, each row grouped in C (core/customers.c), then
 ** scored (core/quantile.c).  The recent-window, discount and refund counts
-** are gathered in the same pass (core/order_features.c), email events in
-** one pass over events= (core/email.c); lifecycle is computed when read
-** (core/lifecycle.c).  A rule map gives each customer a segment key by one
-** prepared statement stepped per customer (rule_map.c); keys, like RFM
-** codes, index azName and the segment plans.  Sorting by id and laying the rows out by
-** segment happen later, once, for the plans that need them.  Nothing is
-** written to the user's tables.
+** are gathered in the same pass (core/order_features.c), and so, with
+** model=, are the (customer, day, amount) of the orders of positive amount;
+** sorted after the scan, they give each customer's BTYD history (distinct
+** purchase days), on which BG/NBD and Gamma-Gamma are fitted once per
+** membership (core/btyd.c); the predictions are computed when read.
+** Email events are read in one pass over events= (core/email.c);
+** lifecycle is computed when read (core/lifecycle.c).  A rule map gives
+** each customer a segment key by one prepared statement stepped per
+** customer (rule_map.c); keys, like RFM codes, index azName and the
+** segment plans.  Sorting by id and laying the rows out by segment happen
+** later, once, for the plans that need them.  Nothing is written to the
+** user's tables.
 **
 ** Freshness: a membership is keyed by the data version of every attached
 ** database (SQLITE_FCNTL_DATA_VERSION: commits by anyone) and this
@@ -77,6 +92,7 @@
 #include <time.h>
 
 #include "core/breaks.h"
+#include "core/btyd.h"
 #include "core/customers.h"
 #include "core/dates.h"
 #include "core/email.h"
@@ -102,7 +118,9 @@ enum {
   COL_SEGMENT, COL_TENURE_DAYS, COL_AVG_GAP_DAYS, COL_RECENT_ORDERS,
   COL_RECENT_MONETARY, COL_DISCOUNT_SHARE, COL_REFUND_COUNT, COL_LIFECYCLE,
   COL_LAST_OPEN, COL_LAST_CLICK, COL_OPENS_30D, COL_UNSUBSCRIBED,
-  COL_AS_OF, COL_MATCHED_RULES, COL_COMMAND
+  COL_AS_OF, COL_MATCHED_RULES,
+  COL_P_ALIVE, COL_EXPECTED_ORDERS, COL_EXPECTED_VALUE, COL_CLV, COL_CHURN_RISK,
+  COL_COMMAND
 };
 #define N_STORED_COLUMNS COL_AS_OF  /* the columns of <name>_members but as_of */
 
@@ -121,7 +139,24 @@ static const char *const azColumnName[] = {
     "monetary", "avg_order", "r", "f", "m", "rfm", "segment", "tenure_days",
     "avg_gap_days", "recent_orders", "recent_monetary", "discount_share",
     "refund_count", "lifecycle", "last_open", "last_click", "opens_30d",
-    "unsubscribed", "as_of", "matched_rules"};
+    "unsubscribed", "as_of", "matched_rules", "p_alive", "expected_orders",
+    "expected_value", "clv", "churn_risk"};
+
+/* The columns of model= (hidden, NULL without it; not in <name>_members). */
+#define MODEL_COLUMNS                                                        \
+  "p_alive REAL HIDDEN, expected_orders REAL HIDDEN, "                       \
+  "expected_value REAL HIDDEN, clv REAL HIDDEN, churn_risk TEXT HIDDEN"
+
+/* The columns a rule map reads: the stored ones and the model's. */
+static int isRuleColumn(int iCol) {
+  return (iCol < COL_AS_OF && iCol != COL_SEGMENT) ||
+         (iCol >= COL_P_ALIVE && iCol < COL_COMMAND);
+}
+
+/* churn_risk from p_alive (docs/segments.md): low at 0.7 or more, medium
+** at 0.3 or more, high below. */
+#define CHURN_LOW_FROM 0.7
+#define CHURN_MEDIUM_FROM 0.3
 
 #define PLAN_AS_OF 1
 #define PLAN_CUSTOMER_EQ 2
@@ -155,6 +190,11 @@ typedef struct SegmentsOptions {
   char *zEventsCustomer; /* events_customer= (default: customer=) */
   char *zEventsAt;     /* events_at= */
   char *zEventsKind;   /* events_kind= */
+  char *zModel;        /* model=: 'bgnbd', or NULL (no model columns) */
+  int nHorizon;        /* horizon=: time units ahead (0 until defaulted) */
+  int bWeeks;          /* time_unit=: 0 days, 1 weeks */
+  double discountRate; /* discount_rate=: per time unit, -1 until given */
+  int bTimeUnit;       /* time_unit= given */
 } SegmentsOptions;
 
 /* Every customer's features and scores as of one day. */
@@ -183,6 +223,13 @@ typedef struct Membership {
   SegmentRules *pRules;         /* the rule map, or NULL */
   char *zRowSource;             /* the rules' FROM: features as parameters */
   sqlite3_stmt *pAllRules;      /* matched_rules, prepared on first use */
+  /* model=: each row's BTYD history over its orders of positive amount,
+  ** x = -1 for a customer without one (model columns NULL); and the fits. */
+  int32_t *aRepeat;             /* x: distinct purchase days - 1 */
+  int32_t *aFirstBuy, *aLastBuy; /* first and last such day */
+  double *aRepeatValue;         /* avg_value: mean value of the repeat days */
+  seg_bgnbd bgnbd;
+  seg_gg gg;
 } Membership;
 
 #define CACHE_SIZE 2
@@ -233,9 +280,11 @@ static const char *const azOptionNames =
     "customers_id=, as_of=, bins=, map=, breaks=, date_format=, bad_dates=, "
     "money_decimals=, mode=, window_days=, new_days=, lost_days=, "
     "active_factor=, cooling_factor=, discount=, refund=, events=, "
-    "events_customer=, events_at=, events_kind=";
+    "events_customer=, events_at=, events_kind=, model=, horizon=, "
+    "time_unit=, discount_rate=";
 
 #define EMAIL3_MAP "email3"
+#define MODEL_MAX_HORIZON 10000  /* clv()'s most steps */
 
 static void optionsFree(SegmentsOptions *p) {
   sqlite3_free(p->zOrders);
@@ -254,6 +303,7 @@ static void optionsFree(SegmentsOptions *p) {
   sqlite3_free(p->zEventsCustomer);
   sqlite3_free(p->zEventsAt);
   sqlite3_free(p->zEventsKind);
+  sqlite3_free(p->zModel);
   memset(p, 0, sizeof(*p));
 }
 
@@ -324,6 +374,7 @@ static int segmentsParseOptions(int argc, const char *const *argv,
   p->nMoneyDecimals = 2;
   p->nWindowDays = 90;
   p->lifecycle = lifecycleDefaults;
+  p->discountRate = -1;
   for (int i = 3; i < argc; i++) {
     const char *zArg = argv[i];
     const char *zEq = strchr(zArg, '=');
@@ -359,6 +410,7 @@ static int segmentsParseOptions(int argc, const char *const *argv,
     else if (strcmp(zKey, "events_customer") == 0) pzText = &p->zEventsCustomer;
     else if (strcmp(zKey, "events_at") == 0) pzText = &p->zEventsAt;
     else if (strcmp(zKey, "events_kind") == 0) pzText = &p->zEventsKind;
+    else if (strcmp(zKey, "model") == 0) pzText = &p->zModel;
     zValue = optionValue(zEq + 1);
     if (!zValue) return SQLITE_NOMEM;
     if (pzText) {
@@ -406,6 +458,41 @@ static int segmentsParseOptions(int argc, const char *const *argv,
                               "36500, got '%s'", zKey, zValue)
             : sqlite3_mprintf("segments: %s must be a number greater than 0 "
                               "(at most 1000), got '%s'", zKey, zValue);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+    } else if (strcmp(zKey, "horizon") == 0 || strcmp(zKey, "time_unit") == 0 ||
+               strcmp(zKey, "discount_rate") == 0) {
+      int bSeen = zKey[0] == 'h' ? p->nHorizon != 0
+                : zKey[0] == 't' ? p->bTimeUnit : p->discountRate >= 0;
+      const char *zBad = NULL;
+      if (bSeen) {
+        *pzErr = sqlite3_mprintf("segments: option '%s' given twice", zKey);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+      if (zKey[0] == 'h') {
+        p->nHorizon = optionDays(zValue);
+        if (p->nHorizon < 1 || p->nHorizon > MODEL_MAX_HORIZON) {
+          p->nHorizon = 0;
+          zBad = "segments: horizon must be a whole number of time units from 1 "
+                 "to 10000 (days, or weeks with time_unit='weeks'), got '%s'";
+        }
+      } else if (zKey[0] == 't') {
+        p->bTimeUnit = 1;
+        if (strcmp(zValue, "days") == 0) p->bWeeks = 0;
+        else if (strcmp(zValue, "weeks") == 0) p->bWeeks = 1;
+        else zBad = "segments: time_unit must be 'days' or 'weeks', got '%s'";
+      } else {
+        char *zEnd;
+        double v = strtod(zValue, &zEnd);
+        if (zValue[0] && *zEnd == 0 && v >= 0 && v < 1) p->discountRate = v;
+        else zBad = "segments: discount_rate must be a number from 0 to below 1, "
+                    "per time unit (0.001 is 0.1%% a day with the default "
+                    "time_unit='days'), got '%s'";
+      }
+      if (zBad) {
+        *pzErr = sqlite3_mprintf(zBad, zValue);
         sqlite3_free(zValue);
         return SQLITE_ERROR;
       }
@@ -519,6 +606,21 @@ static int segmentsParseOptions(int argc, const char *const *argv,
         "segments: map 'email3' needs events= (the table of email events)");
     return SQLITE_ERROR;
   }
+  if (p->zModel && strcmp(p->zModel, "bgnbd") != 0) {
+    *pzErr = sqlite3_mprintf(
+        "segments: model must be 'bgnbd' (BG/NBD with Gamma-Gamma), got '%s'",
+        p->zModel);
+    return SQLITE_ERROR;
+  }
+  if (!p->zModel && (p->nHorizon || p->bTimeUnit || p->discountRate >= 0)) {
+    *pzErr = sqlite3_mprintf(
+        "segments: %s= needs model= (model='bgnbd' adds p_alive, "
+        "expected_orders, expected_value, clv and churn_risk)",
+        p->nHorizon ? "horizon" : p->bTimeUnit ? "time_unit" : "discount_rate");
+    return SQLITE_ERROR;
+  }
+  if (!p->nHorizon) p->nHorizon = p->bWeeks ? 52 : 365;
+  if (p->discountRate < 0) p->discountRate = 0;
   if (p->zCustomersId && !p->zCustomers) {
     *pzErr = sqlite3_mprintf(
         "segments: customers_id= needs customers= (the table it is a column "
@@ -724,8 +826,8 @@ static int rulesRowSource(SegmentsTable *pTab, int bStandIn, char **pzOut) {
   int rc;
   *pzOut = NULL;
   sqlite3_str_appendall(pStr, "(SELECT ");
-  for (int i = 0; i < COL_AS_OF; i++) {
-    if (i == COL_SEGMENT) continue;
+  for (int i = 0; i < COL_COMMAND; i++) {
+    if (!isRuleColumn(i)) continue;
     if (bStandIn) sqlite3_str_appendf(pStr, "%sNULL AS \"%w\"", i ? ", " : "", azColumnName[i]);
     else sqlite3_str_appendf(pStr, "%s?%d AS \"%w\"", i ? ", " : "", i + 1, azColumnName[i]);
   }
@@ -828,6 +930,10 @@ static void membershipUnref(Membership *pM) {
     segment_rules_free(pM->pRules);
     sqlite3_free(pM->zRowSource);
     sqlite3_finalize(pM->pAllRules);
+    sqlite3_free(pM->aRepeat);
+    sqlite3_free(pM->aFirstBuy);
+    sqlite3_free(pM->aLastBuy);
+    sqlite3_free(pM->aRepeatValue);
     sqlite3_free(pM);
   }
 }
@@ -1049,8 +1155,11 @@ static void cellDay(Cell *p, int32_t day) {
   cellText(p, p->zBuf, (int)strlen(p->zBuf));
 }
 
-/* Column iCol (COL_CUSTOMER_ID .. COL_UNSUBSCRIBED, or COL_AS_OF) of row
-** iRow, whose segment key is key. */
+static void cellModel(const SegmentsOptions *o, const Membership *pM,
+                      uint32_t iRow, int iCol, Cell *p);
+
+/* Column iCol (COL_CUSTOMER_ID .. COL_UNSUBSCRIBED, COL_AS_OF, or a model
+** column) of row iRow, whose segment key is key. */
 static void cellOf(const SegmentsOptions *o, const Membership *pM, uint32_t iRow,
                    int key, int iCol, Cell *p) {
   const seg_customer *c = &pM->pCust->rows[iRow];
@@ -1113,6 +1222,11 @@ static void cellOf(const SegmentsOptions *o, const Membership *pM, uint32_t iRow
     case COL_OPENS_30D: if (e) cellInt(p, e->recent_opens); break;
     case COL_UNSUBSCRIBED: if (e) cellInt(p, seg_email_unsubscribed(e)); break;
     case COL_AS_OF: cellDay(p, pM->iAsOfDay); break;
+    case COL_P_ALIVE:
+    case COL_EXPECTED_ORDERS:
+    case COL_EXPECTED_VALUE:
+    case COL_CLV:
+    case COL_CHURN_RISK: cellModel(o, pM, iRow, iCol, p); break;
     default: break;
   }
 }
@@ -1125,6 +1239,194 @@ static void cellBind(sqlite3_stmt *pStmt, int iParam, const Cell *p) {
     case SQLITE_TEXT: sqlite3_bind_text(pStmt, iParam, p->z, p->n, SQLITE_STATIC); break;
     default: sqlite3_bind_null(pStmt, iParam); break;
   }
+}
+
+/* ---- customer-value models (model=) ------------------------------------------- */
+
+/* One order of positive amount, kept with model= until the scan ends: the
+** customer's row, or its integer id while the order may wait in a batch
+** (core/customers.h); ids become rows after the scan.  24 bytes. */
+typedef struct ModelOrder {
+  int64_t key;
+  double amount;
+  int32_t day;
+  int32_t bRow;      /* key is the row (1) or the id (0) */
+} ModelOrder;
+
+typedef struct ModelOrders {
+  ModelOrder *a;
+  size_t n, nAlloc;
+} ModelOrders;
+
+static int modelOrdersAdd(ModelOrders *p, int64_t key, int bRow, int32_t day,
+                          double amount) {
+  if (p->n == p->nAlloc) {
+    size_t nNew = p->nAlloc ? p->nAlloc * 2 : 1024;
+    ModelOrder *aNew = sqlite3_realloc64(p->a, nNew * sizeof(ModelOrder));
+    if (!aNew) return SQLITE_NOMEM;
+    p->a = aNew;
+    p->nAlloc = nNew;
+  }
+  p->a[p->n].key = key;
+  p->a[p->n].amount = amount;
+  p->a[p->n].day = day;
+  p->a[p->n].bRow = bRow;
+  p->n++;
+  return SQLITE_OK;
+}
+
+static int compareModelOrders(const void *pA, const void *pB) {
+  const ModelOrder *a = pA, *b = pB;
+  if (a->key != b->key) return a->key < b->key ? -1 : 1;
+  return (a->day > b->day) - (a->day < b->day);
+}
+
+/* A number of days in the model's time unit. */
+static double modelTime(const SegmentsOptions *o, int32_t nDays) {
+  return o->bWeeks ? nDays / 7.0 : (double)nDays;
+}
+
+/* Row iRow's history (x, t_x, T) in the time unit: 0, or -1 when the
+** customer has no order of positive amount (the model columns are NULL). */
+static int modelHistory(const SegmentsOptions *o, const Membership *pM,
+                        uint32_t iRow, double *aHistory) {
+  if (!pM->aRepeat || pM->aRepeat[iRow] < 0) return -1;
+  aHistory[0] = pM->aRepeat[iRow];
+  aHistory[1] = modelTime(o, pM->aLastBuy[iRow] - pM->aFirstBuy[iRow]);
+  aHistory[2] = modelTime(o, pM->iAsOfDay - pM->aFirstBuy[iRow]);
+  return 0;
+}
+
+/* A model column of row iRow: the predictions of core/btyd.h for its
+** history, as the SQL functions of func_btyd.c compute them. */
+static void cellModel(const SegmentsOptions *o, const Membership *pM,
+                      uint32_t iRow, int iCol, Cell *p) {
+  double h[3], v = NAN;
+  double avg = pM->aRepeatValue ? pM->aRepeatValue[iRow] : 0;
+  if (modelHistory(o, pM, iRow, h) != 0) return;
+  switch (iCol) {
+    case COL_P_ALIVE: v = seg_bgnbd_p_alive(&pM->bgnbd, h[0], h[1], h[2]); break;
+    case COL_EXPECTED_ORDERS:
+      v = seg_bgnbd_expected(&pM->bgnbd, o->nHorizon, h[0], h[1], h[2]);
+      break;
+    case COL_EXPECTED_VALUE: v = seg_gg_expected_value(&pM->gg, h[0], avg); break;
+    case COL_CLV:
+      /* Undiscounted, the sum of clv() telescopes to the value of a
+      ** purchase times the purchases in the horizon: one evaluation
+      ** instead of one per time unit. */
+      if (o->discountRate == 0)
+        v = seg_gg_expected_value(&pM->gg, h[0], avg) *
+            seg_bgnbd_expected(&pM->bgnbd, o->nHorizon, h[0], h[1], h[2]);
+      else
+        v = seg_clv(&pM->bgnbd, &pM->gg, h[0], h[1], h[2], avg, o->nHorizon, 1.0,
+                    o->discountRate);
+      break;
+    case COL_CHURN_RISK: {
+      double alive = seg_bgnbd_p_alive(&pM->bgnbd, h[0], h[1], h[2]);
+      const char *z = alive >= CHURN_LOW_FROM ? "low"
+                    : alive >= CHURN_MEDIUM_FROM ? "medium" : "high";
+      cellText(p, z, (int)strlen(z));
+      return;
+    }
+  }
+  /* NaN: an infinite expected value or a horizon beyond the series (see
+  ** docs/segments.md) reads as NULL. */
+  if (v == v) cellReal(p, v);
+}
+
+/* Each row's history from the orders of positive amount (pOrders, freed
+** here), then the fits: BG/NBD on every customer with such an order,
+** Gamma-Gamma on those with x > 0.  A fit that fails is an error. */
+static int membershipFitModel(SegmentsTable *pTab, Membership *pM,
+                              ModelOrders *pOrders) {
+  seg_customers *t = pM->pCust;
+  size_t nCust = t->n ? t->n : 1, nBuyer = 0;
+  seg_bgnbd_obs *aObs = NULL;
+  seg_gg_obs *aGg = NULL;
+  seg_fit_info info;
+  char zErr[256];
+  int rc = SQLITE_OK, rcFit;
+
+  pM->aRepeat = sqlite3_malloc64(nCust * sizeof(int32_t));
+  pM->aFirstBuy = sqlite3_malloc64(nCust * sizeof(int32_t));
+  pM->aLastBuy = sqlite3_malloc64(nCust * sizeof(int32_t));
+  pM->aRepeatValue = sqlite3_malloc64(nCust * sizeof(double));
+  if (!pM->aRepeat || !pM->aFirstBuy || !pM->aLastBuy || !pM->aRepeatValue) {
+    rc = SQLITE_NOMEM;
+    goto fit_end;
+  }
+  for (size_t i = 0; i < t->n; i++) pM->aRepeat[i] = -1;
+  /* With no order waiting in a batch, every id finds its row. */
+  if (seg_customers_flush(t) != 0) {
+    rc = SQLITE_NOMEM;
+    goto fit_end;
+  }
+  for (size_t i = 0; i < pOrders->n; i++) {
+    ModelOrder *pO = &pOrders->a[i];
+    if (!pO->bRow) pO->key = seg_customers_find_int(t, pO->key, 0);
+  }
+  if (pOrders->n) qsort(pOrders->a, pOrders->n, sizeof(ModelOrder), compareModelOrders);
+  for (size_t i = 0; i < pOrders->n;) {
+    /* One customer's orders, by day: sum each day, count the days. */
+    int64_t iRow = pOrders->a[i].key;
+    int32_t nDays = 0;
+    double total = 0, firstValue = 0;
+    pM->aFirstBuy[iRow] = pOrders->a[i].day;
+    while (i < pOrders->n && pOrders->a[i].key == iRow) {
+      int32_t day = pOrders->a[i].day;
+      double dayValue = 0;
+      for (; i < pOrders->n && pOrders->a[i].key == iRow && pOrders->a[i].day == day; i++)
+        dayValue += pOrders->a[i].amount;
+      if (nDays++ == 0) firstValue = dayValue;
+      total += dayValue;
+      pM->aLastBuy[iRow] = day;
+    }
+    pM->aRepeat[iRow] = nDays - 1;
+    pM->aRepeatValue[iRow] = nDays > 1 ? (total - firstValue) / (nDays - 1) : 0;
+    nBuyer++;
+  }
+  sqlite3_free(pOrders->a);
+  pOrders->a = NULL;
+
+  aObs = sqlite3_malloc64((nBuyer ? nBuyer : 1) * sizeof(seg_bgnbd_obs));
+  aGg = sqlite3_malloc64((nBuyer ? nBuyer : 1) * sizeof(seg_gg_obs));
+  if (!aObs || !aGg) {
+    rc = SQLITE_NOMEM;
+    goto fit_end;
+  }
+  nBuyer = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    double h[3];
+    if (modelHistory(&pTab->opt, pM, (uint32_t)i, h) != 0) continue;
+    aObs[nBuyer].x = h[0], aObs[nBuyer].t_x = h[1], aObs[nBuyer].T = h[2];
+    aObs[nBuyer].weight = 1;
+    aGg[nBuyer].x = h[0], aGg[nBuyer].avg_value = pM->aRepeatValue[i];
+    aGg[nBuyer].weight = 1;
+    nBuyer++;
+  }
+  rcFit = seg_bgnbd_fit(aObs, nBuyer, 0.0, &pM->bgnbd, &info, zErr, sizeof zErr);
+  if (rcFit == SEG_BTYD_OK)
+    rcFit = seg_gg_fit(aGg, nBuyer, 0.0, &pM->gg, &info, zErr, sizeof zErr);
+  if (rcFit == SEG_BTYD_NOMEM) {
+    rc = SQLITE_NOMEM;
+  } else if (rcFit == SEG_BTYD_ERROR) {
+    setError(pTab, "segments: %s", zErr);
+    rc = SQLITE_ERROR;
+  } else if (rcFit != SEG_BTYD_OK) {
+    char zAsOf[SEG_DAY_FORMAT_SIZE];
+    seg_day_format(pM->iAsOfDay, zAsOf);
+    setError(pTab,
+             "segments: cannot fit model 'bgnbd' as of %s: no customer has an "
+             "order with a positive amount by then", zAsOf);
+    rc = SQLITE_ERROR;
+  }
+
+fit_end:
+  sqlite3_free(pOrders->a);
+  pOrders->a = NULL;
+  sqlite3_free(aObs);
+  sqlite3_free(aGg);
+  return rc;
 }
 
 /* ---- email events and rules ----------------------------------------------- */
@@ -1188,8 +1490,8 @@ static int membershipReadEvents(SegmentsTable *pTab, Membership *pM) {
 /* Bind every feature of row iRow to a rules statement. */
 static void bindFeatures(const SegmentsOptions *o, const Membership *pM,
                          uint32_t iRow, sqlite3_stmt *pStmt, Cell *aCell) {
-  for (int k = 0; k < COL_AS_OF; k++) {
-    if (k == COL_SEGMENT) continue;
+  for (int k = 0; k < COL_COMMAND; k++) {
+    if (!isRuleColumn(k)) continue;
     cellOf(o, pM, iRow, 0, k, &aCell[k]);
     cellBind(pStmt, k + 1, &aCell[k]);
   }
@@ -1199,7 +1501,7 @@ static void bindFeatures(const SegmentsOptions *o, const Membership *pM,
 static int membershipApplyRules(SegmentsTable *pTab, Membership *pM) {
   const seg_customers *t = pM->pCust;
   sqlite3_stmt *pStmt = NULL;
-  Cell aCell[COL_AS_OF];
+  Cell aCell[COL_COMMAND];
   int rc = rulesRowSource(pTab, 0, &pM->zRowSource);
   if (rc != SQLITE_OK) return rc;
   pM->aKey = sqlite3_malloc64((t->n ? t->n : 1) * sizeof(uint16_t));
@@ -1229,6 +1531,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   int bRowid = 1, iFlagCol;
   sqlite3_int64 nRead = 0;
   seg_score_options score;
+  ModelOrders modelOrders = {NULL, 0, 0};
   int rc;
 
   *ppM = NULL;
@@ -1364,6 +1667,13 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       rc = SQLITE_ERROR;
       goto compute_end;
     }
+    if (o->zModel && hasAmount && amount > 0 &&
+        sqlite3_value_type(pCustomer) == SQLITE_INTEGER &&
+        modelOrdersAdd(&modelOrders, sqlite3_value_int64(pCustomer), 0, day,
+                       amount) != SQLITE_OK) {
+      rc = SQLITE_NOMEM;
+      goto compute_end;
+    }
     if (sqlite3_value_type(pCustomer) == SQLITE_INTEGER) {
       /* The common case, batched for speed (customers.h). */
       if (seg_features_add_int_order(&pM->feat, pM->pCust,
@@ -1394,6 +1704,11 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       goto compute_end;
     }
     seg_customers_add_order(pM->pCust, iRow, day, hasAmount, amount);
+    if (o->zModel && hasAmount && amount > 0 &&
+        modelOrdersAdd(&modelOrders, iRow, 1, day, amount) != SQLITE_OK) {
+      rc = SQLITE_NOMEM;
+      goto compute_end;
+    }
     if (seg_features_add_order(&pM->feat, pM->pCust, iRow, day, hasAmount,
                                amount, flags) != 0) {
       rc = SQLITE_NOMEM;
@@ -1478,6 +1793,10 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     rc = membershipReadEvents(pTab, pM);
     if (rc != SQLITE_OK) goto compute_end;
   }
+  if (o->zModel) {
+    rc = membershipFitModel(pTab, pM, &modelOrders);
+    if (rc != SQLITE_OK) goto compute_end;
+  }
   if (pM->pRules) {
     rc = membershipApplyRules(pTab, pM);
     if (rc != SQLITE_OK) goto compute_end;
@@ -1495,6 +1814,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
 
 compute_end:
   pTab->bComputing = 0;
+  sqlite3_free(modelOrders.a);
   sqlite3_finalize(pStmt);
   sqlite3_free(zSql);
   if (rc == SQLITE_OK) {
@@ -1603,8 +1923,8 @@ static int segmentsInit(sqlite3 *db, void *pAux, int argc,
   }
 
   zSql = sqlite3_mprintf(
-      "CREATE TABLE x(" SEGMENTS_COLUMNS ", as_of HIDDEN, matched_rules HIDDEN,"
-      " \"%w\" HIDDEN)",
+      "CREATE TABLE x(" SEGMENTS_COLUMNS ", as_of HIDDEN, matched_rules HIDDEN, "
+      MODEL_COLUMNS ", \"%w\" HIDDEN)",
       argv[2]);
   rc = zSql ? sqlite3_declare_vtab(db, zSql) : SQLITE_NOMEM;
   sqlite3_free(zSql);
@@ -2028,7 +2348,7 @@ static int segmentsEof(sqlite3_vtab_cursor *cur) {
 /* matched_rules: the JSON array of every rule row iRow matches. */
 static int columnMatchedRules(SegmentsTable *pTab, Membership *pM, uint32_t iRow,
                               sqlite3_context *ctx) {
-  Cell aCell[COL_AS_OF];
+  Cell aCell[COL_COMMAND];
   char *zJson;
   int rc = SQLITE_OK;
   if (!pM->pRules) return SQLITE_OK; /* NULL: the map is not a rule map */
@@ -2059,6 +2379,7 @@ static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
   Cell cell;
 
   if (pCur->pStmt) {
+    /* <name>_members has no model columns: they read NULL. */
     if (iCol <= COL_AS_OF) sqlite3_result_value(ctx, sqlite3_column_value(pCur->pStmt, iCol));
     return SQLITE_OK;
   }
@@ -2073,7 +2394,7 @@ static int segmentsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
     return SQLITE_OK;
   }
   if (iCol == COL_MATCHED_RULES) return columnMatchedRules(pTab, pM, iRow, ctx);
-  if (iCol > COL_AS_OF) return SQLITE_OK; /* the command column reads as NULL */
+  if (iCol == COL_COMMAND) return SQLITE_OK; /* the command column reads as NULL */
   cellOf(&pTab->opt, pM, iRow, key, iCol, &cell);
   switch (cell.eType) {
     case SQLITE_INTEGER: sqlite3_result_int64(ctx, cell.i); break;

@@ -615,6 +615,16 @@ static const Step aStep[] = {
      "SELECT segment, count(*), sum(opens_30d), sum(unsubscribed), max(last_open) FROM e"
      " GROUP BY segment",
      NULL, NULL, 0},
+
+    /* ---- issue 6: customer-value models in the segments table ---- */
+    {"model='bgnbd': CREATE, then fit and SELECT the model columns", IMAGE_TABLES, NULL,
+     /* IF NOT EXISTS: the rerun after a failed SELECT finds the table. */
+     "CREATE VIRTUAL TABLE IF NOT EXISTS vm USING segments(" SHOP ", " FILTER ","
+     " as_of='2025-01-01', model='bgnbd', time_unit='weeks', horizon=26,"
+     " discount_rate=0.01);"
+     "SELECT customer_id, p_alive, expected_orders, expected_value, clv, churn_risk"
+     " FROM vm ORDER BY customer_id",
+     NULL, NULL, 0},
 };
 
 #define N_STEPS ((int)(sizeof(aStep) / sizeof(aStep[0])))
