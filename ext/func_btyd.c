@@ -175,7 +175,12 @@ static int bgnbdFitRow(sqlite3_context *ctx, FitState *p, int argc,
   return 0;
 }
 
-static void bgnbdFitStep(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+/* One row of a fit: xRow reads it into nWidth numbers (0, 1 to skip it,
+** -1 after reporting an error), which join the rows of the fit. */
+static void fitStep(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                    int (*xRow)(sqlite3_context *, FitState *, int,
+                                sqlite3_value **, double *),
+                    int nWidth) {
   FitState *p = sqlite3_aggregate_context(ctx, sizeof(*p));
   double aRow[4];
   int rc;
@@ -183,9 +188,13 @@ static void bgnbdFitStep(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  rc = bgnbdFitRow(ctx, p, argc, argv, aRow);
-  if (rc == 0) rc = fitAppend(ctx, p, aRow, 4);
+  rc = xRow(ctx, p, argc, argv, aRow);
+  if (rc == 0) rc = fitAppend(ctx, p, aRow, nWidth);
   if (rc < 0) p->bFailed = 1;
+}
+
+static void bgnbdFitStep(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  fitStep(ctx, argc, argv, bgnbdFitRow, 4);
 }
 
 /* x and avg_value for Gamma-Gamma into *pX, *pAvg: 0; 1 for a NULL;
@@ -222,16 +231,7 @@ static int ggFitRow(sqlite3_context *ctx, FitState *p, int argc,
 }
 
 static void ggFitStep(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  FitState *p = sqlite3_aggregate_context(ctx, sizeof(*p));
-  double aRow[3];
-  int rc;
-  if (!p) {
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
-  rc = ggFitRow(ctx, p, argc, argv, aRow);
-  if (rc == 0) rc = fitAppend(ctx, p, aRow, 3);
-  if (rc < 0) p->bFailed = 1;
+  fitStep(ctx, argc, argv, ggFitRow, 3);
 }
 
 /* Report what a fit returned (rc from seg_bgnbd_fit or seg_gg_fit). */

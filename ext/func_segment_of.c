@@ -61,7 +61,7 @@ static void segmentOfCode(sqlite3_context *ctx, sqlite3_value **argv,
   if (!pUser) {
     char *zErr = NULL;
     int rc = segment_map_table_load(sqlite3_context_db_handle(ctx),
-                                    "segment_of", zMap, &pUser, &zErr);
+                                    "segment_of", zMap, NULL, &pUser, &zErr);
     if (rc != SQLITE_OK) {
       if (zErr) sqlite3_result_error(ctx, zErr, -1);
       else sqlite3_result_error_code(ctx, rc);

@@ -54,6 +54,7 @@ static int isLoading(sqlite3 *db, const char *zSql) {
 }
 
 int segment_map_table_load(sqlite3 *db, const char *zFunc, const char *zTable,
+                           const char *zExpected,
                            seg_codemap **ppMap, char **pzErr) {
   sqlite3_stmt *pStmt = NULL;
   seg_codemap *pMap = NULL;
@@ -65,10 +66,14 @@ int segment_map_table_load(sqlite3 *db, const char *zFunc, const char *zTable,
   *pzErr = NULL;
   rc = mapTableHasColumns(db, zTable, &hasCode, &hasSegment);
   if (rc == SQLITE_NOTFOUND) {
-    *pzErr = sqlite3_mprintf(
-        "%s: unknown map '%s' (expected %s, or a table with columns code and "
-        "segment)",
-        zFunc, zTable, seg_builtin_map_names());
+    if (zExpected)
+      *pzErr = sqlite3_mprintf("%s: unknown map '%s' (expected %s)", zFunc, zTable,
+                               zExpected);
+    else
+      *pzErr = sqlite3_mprintf(
+          "%s: unknown map '%s' (expected %s, or a table with columns code and "
+          "segment)",
+          zFunc, zTable, seg_builtin_map_names());
     return SQLITE_ERROR;
   }
   if (rc != SQLITE_OK) goto load_error;

@@ -11,8 +11,10 @@
 /* Load the map table zTable.  On success *ppMap is the map (the caller
 ** frees it with seg_codemap_free).  On failure returns an SQLite error
 ** code, with a message from sqlite3_mprintf in *pzErr (prefixed with zFunc)
-** unless the failure is SQLITE_NOMEM. */
+** unless the failure is SQLITE_NOMEM.  zExpected is what a name that is no
+** table is told was expected; NULL: the built-in maps or a map table. */
 int segment_map_table_load(sqlite3 *db, const char *zFunc, const char *zTable,
-                           seg_codemap **ppMap, char **pzErr);
+                           const char *zExpected, seg_codemap **ppMap,
+                           char **pzErr);
 
 #endif

@@ -860,17 +860,11 @@ static int loadRules(SegmentsTable *pTab, SegmentRules **ppRules, char **pzErr) 
 ** table gets the list of everything map= takes, which is more than
 ** segment_of's. */
 static int loadCodeMap(SegmentsTable *pTab, seg_codemap **ppMap, char **pzErr) {
-  int rc = segment_map_table_load(pTab->db, "segments", pTab->opt.zMap, ppMap, pzErr);
-  if (rc == SQLITE_ERROR && *pzErr && strncmp(*pzErr, "segments: unknown map '", 23) == 0) {
-    sqlite3_free(*pzErr);
-    *pzErr = sqlite3_mprintf(
-        "segments: unknown map '%s' (expected rfm11, rfm5, rf10, email3, a table "
-        "with columns code and segment, or a rule map with columns segment, rule "
-        "and priority)",
-        pTab->opt.zMap);
-    if (!*pzErr) rc = SQLITE_NOMEM;
-  }
-  return rc;
+  return segment_map_table_load(
+      pTab->db, "segments", pTab->opt.zMap,
+      "rfm11, rfm5, rf10, email3, a table with columns code and segment, or a "
+      "rule map with columns segment, rule and priority",
+      ppMap, pzErr);
 }
 
 /* Everything CREATE checks beyond the option syntax: tables, columns, the

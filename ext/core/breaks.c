@@ -4,14 +4,14 @@
 ** HOW IT WORKS
 ** A small recursive-descent reader over exactly the grammar breaks.h
 ** describes (JSON whitespace, strings without escapes as keys, JSON
-** numbers).  Numbers are checked against JSON's grammar here and then
-** converted by strtod, after swapping '.' for the locale's decimal point,
-** so a host that called setlocale(LC_NUMERIC, "de_DE") reads the same
-** values.  Output goes the other way: whole numbers below 1e15 in full,
+** numbers), on the cursor of jsonread.c, whose numbers follow JSON's
+** grammar and are converted whatever the locale's decimal point.  Output goes the other way: whole numbers below 1e15 in full,
 ** anything else as the shortest %.Ng (N = 1..17) that strtod reads back
 ** bit for bit.
 */
 #include "breaks.h"
+
+#include "jsonread.h"
 
 #include <locale.h>
 #include <math.h>
@@ -19,12 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct reader {
-  const char *z;   /* the text */
-  size_t n;        /* its length */
-  size_t i;        /* the next byte */
-} reader;
 
 static char locale_point(void) {
   const char *p = localeconv()->decimal_point;
@@ -39,92 +33,24 @@ static void say(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* Up to 40 bytes of the text from position i, for an error message, with a
-** "..." when cut; non-printing bytes become '?'. */
-static void excerpt(const reader *rd, size_t from, char out[48]) {
-  size_t k = 0;
-  for (size_t i = from; i < rd->n && k < 40; i++) {
-    unsigned char c = (unsigned char)rd->z[i];
-    out[k++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-  }
-  if (from + k < rd->n) {
-    memcpy(out + k, "...", 3);
-    k += 3;
-  }
-  out[k] = 0;
-}
-
-static void skip_space(reader *rd) {
-  while (rd->i < rd->n) {
-    char c = rd->z[rd->i];
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
-    rd->i++;
-  }
-}
-
-static int peek(reader *rd) {
-  skip_space(rd);
-  return rd->i < rd->n ? (unsigned char)rd->z[rd->i] : -1;
-}
-
-static int accept(reader *rd, char c) {
-  if (peek(rd) != (unsigned char)c) return 0;
-  rd->i++;
-  return 1;
-}
-
-/* A JSON number at the cursor, converted; -1 if there is none. */
-static int read_number(reader *rd, double *out) {
-  size_t start, i;
-  char buf[64];
-  skip_space(rd);
-  start = i = rd->i;
-  if (i < rd->n && rd->z[i] == '-') i++;
-  if (i >= rd->n || rd->z[i] < '0' || rd->z[i] > '9') return -1;
-  if (rd->z[i] == '0') i++;
-  else while (i < rd->n && rd->z[i] >= '0' && rd->z[i] <= '9') i++;
-  if (i < rd->n && rd->z[i] == '.') {
-    i++;
-    if (i >= rd->n || rd->z[i] < '0' || rd->z[i] > '9') return -1;
-    while (i < rd->n && rd->z[i] >= '0' && rd->z[i] <= '9') i++;
-  }
-  if (i < rd->n && (rd->z[i] == 'e' || rd->z[i] == 'E')) {
-    i++;
-    if (i < rd->n && (rd->z[i] == '+' || rd->z[i] == '-')) i++;
-    if (i >= rd->n || rd->z[i] < '0' || rd->z[i] > '9') return -1;
-    while (i < rd->n && rd->z[i] >= '0' && rd->z[i] <= '9') i++;
-  }
-  if (i - start >= sizeof buf) return -1;
-  memcpy(buf, rd->z + start, i - start);
-  buf[i - start] = 0;
-  char point = locale_point();
-  if (point != '.') {
-    char *dot = strchr(buf, '.');
-    if (dot) *dot = point;
-  }
-  *out = strtod(buf, NULL);
-  rd->i = i;
-  return 0;
-}
-
 /* An array of numbers into cuts (at most SEG_MAX_BINS-1 of them, counted
 ** past that for the message).  Returns 0 or -1 with err set. */
-static int read_cuts(reader *rd, const char *key, seg_cuts *cuts, char *err,
+static int read_cuts(seg_json *rd, const char *key, seg_cuts *cuts, char *err,
                      size_t errlen) {
   char got[48];
   size_t start;
   int count = 0;
-  skip_space(rd);
+  seg_json_peek(rd);
   start = rd->i;
-  if (!accept(rd, '[')) goto not_numbers;
-  if (!accept(rd, ']')) {
+  if (!seg_json_accept(rd, '[')) goto not_numbers;
+  if (!seg_json_accept(rd, ']')) {
     do {
       double x;
-      if (read_number(rd, &x) != 0) goto not_numbers;
+      if (seg_json_number(rd, &x) != 0) goto not_numbers;
       if (count < SEG_MAX_BINS - 1) cuts->v[count] = x;
       count++;
-    } while (accept(rd, ','));
-    if (!accept(rd, ']')) goto not_numbers;
+    } while (seg_json_accept(rd, ','));
+    if (!seg_json_accept(rd, ']')) goto not_numbers;
   }
   if (count < 1 || count > SEG_MAX_BINS - 1) {
     say(err, errlen,
@@ -147,7 +73,7 @@ static int read_cuts(reader *rd, const char *key, seg_cuts *cuts, char *err,
   return 0;
 
 not_numbers:
-  excerpt(rd, start, got);
+  seg_json_excerpt(rd, start, got);
   say(err, errlen, "breaks \"%s\" must be an array of numbers, got '%s'", key,
       got);
   return -1;
@@ -155,17 +81,18 @@ not_numbers:
 
 int seg_breaks_parse(const char *z, size_t n, seg_breaks *out, char *err,
                      size_t errlen) {
-  reader rd = {z, n, 0};
+  seg_json rd;
   int seen[3] = {0, 0, 0};
   static const char keys[3] = {'r', 'f', 'm'};
   char got[48];
 
-  if (!accept(&rd, '{')) goto syntax;
-  if (!accept(&rd, '}')) {
+  seg_json_init(&rd, z, n);
+  if (!seg_json_accept(&rd, '{')) goto syntax;
+  if (!seg_json_accept(&rd, '}')) {
     do {
       size_t key_start, key_len;
       int which = -1;
-      if (!accept(&rd, '"')) goto syntax;
+      if (!seg_json_accept(&rd, '"')) goto syntax;
       key_start = rd.i;
       while (rd.i < rd.n && rd.z[rd.i] != '"' && rd.z[rd.i] != '\\') rd.i++;
       if (rd.i >= rd.n || rd.z[rd.i] != '"') goto syntax;
@@ -186,14 +113,14 @@ int seg_breaks_parse(const char *z, size_t n, seg_breaks *out, char *err,
         return -1;
       }
       seen[which] = 1;
-      if (!accept(&rd, ':')) goto syntax;
+      if (!seg_json_accept(&rd, ':')) goto syntax;
       seg_cuts *cuts = which == 0 ? &out->r : which == 1 ? &out->f : &out->m;
       char key[2] = {keys[which], 0};
       if (read_cuts(&rd, key, cuts, err, errlen) != 0) return -1;
-    } while (accept(&rd, ','));
-    if (!accept(&rd, '}')) goto syntax;
+    } while (seg_json_accept(&rd, ','));
+    if (!seg_json_accept(&rd, '}')) goto syntax;
   }
-  if (peek(&rd) != -1) goto syntax;
+  if (!seg_json_end(&rd)) goto syntax;
   for (int k = 0; k < 3; k++) {
     if (!seen[k]) {
       say(err, errlen, "breaks has no \"%c\" (expected \"r\", \"f\" and \"m\")",
@@ -204,8 +131,7 @@ int seg_breaks_parse(const char *z, size_t n, seg_breaks *out, char *err,
   return 0;
 
 syntax:
-  rd.i = 0;
-  excerpt(&rd, 0, got);
+  seg_json_excerpt(&rd, 0, got);
   say(err, errlen,
       "breaks must be JSON like {\"r\":[30,60,90,180],\"f\":[1,2,3,5],"
       "\"m\":[50,100,250,500]}, got '%s'",
@@ -227,9 +153,10 @@ void seg_number_format(double x, char *out) {
       char *p = strchr(out, point);
       if (p) *p = '.';
     }
-    reader rd = {out, strlen(out), 0};
+    seg_json rd;
     double back;
-    if (read_number(&rd, &back) == 0 && back == x) break;
+    seg_json_init(&rd, out, strlen(out));
+    if (seg_json_number(&rd, &back) == 0 && back == x) break;
   }
 }
 

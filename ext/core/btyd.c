@@ -39,7 +39,6 @@
 */
 #include "btyd.h"
 
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -49,6 +48,7 @@
 
 #include "alloc.h"
 #include "breaks.h" /* seg_number_format */
+#include "jsonread.h"
 
 /* The fits read their rows as arrays of doubles (see group_records). */
 typedef char bgnbd_obs_is_4_doubles[sizeof(seg_bgnbd_obs) == 4 * sizeof(double) ? 1 : -1];
@@ -1184,96 +1184,15 @@ void seg_gg_format(const seg_gg *m, const seg_fit_info *info, char *out) {
   format_info(out, info);
 }
 
-typedef struct reader {
+/* A key: a string of up to 40 bytes without escapes, and its colon.  -1
+** if not there. */
+static int read_key(seg_json *j, char key[48]) {
   const char *z;
-  size_t n, i;
-} reader;
-
-static void skip_space(reader *rd) {
-  while (rd->i < rd->n && (rd->z[rd->i] == ' ' || rd->z[rd->i] == '\t' ||
-                           rd->z[rd->i] == '\n' || rd->z[rd->i] == '\r'))
-    rd->i++;
-}
-
-static int accept(reader *rd, char c) {
-  skip_space(rd);
-  if (rd->i < rd->n && rd->z[rd->i] == c) {
-    rd->i++;
-    return 1;
-  }
+  size_t len;
+  if (seg_json_key(j, &z, &len) != 0 || len > 40 || memchr(z, '\\', len)) return -1;
+  memcpy(key, z, len);
+  key[len] = 0;
   return 0;
-}
-
-static int accept_word(reader *rd, const char *w) {
-  size_t k = strlen(w);
-  skip_space(rd);
-  if (rd->n - rd->i >= k && memcmp(rd->z + rd->i, w, k) == 0) {
-    rd->i += k;
-    return 1;
-  }
-  return 0;
-}
-
-/* A JSON number at the cursor (JSON's grammar; converted independently of
-** the C locale's decimal point); -1 if there is none. */
-static int read_number(reader *rd, double *out) {
-  size_t start, i;
-  char buf[64], *dot;
-  const char *point = localeconv()->decimal_point;
-  skip_space(rd);
-  start = i = rd->i;
-  if (i < rd->n && rd->z[i] == '-') i++;
-  if (i >= rd->n || rd->z[i] < '0' || rd->z[i] > '9') return -1;
-  if (rd->z[i] == '0') i++;
-  else while (i < rd->n && rd->z[i] >= '0' && rd->z[i] <= '9') i++;
-  if (i < rd->n && rd->z[i] == '.') {
-    i++;
-    if (i >= rd->n || rd->z[i] < '0' || rd->z[i] > '9') return -1;
-    while (i < rd->n && rd->z[i] >= '0' && rd->z[i] <= '9') i++;
-  }
-  if (i < rd->n && (rd->z[i] == 'e' || rd->z[i] == 'E')) {
-    i++;
-    if (i < rd->n && (rd->z[i] == '+' || rd->z[i] == '-')) i++;
-    if (i >= rd->n || rd->z[i] < '0' || rd->z[i] > '9') return -1;
-    while (i < rd->n && rd->z[i] >= '0' && rd->z[i] <= '9') i++;
-  }
-  if (i - start >= sizeof buf) return -1;
-  memcpy(buf, rd->z + start, i - start);
-  buf[i - start] = 0;
-  if (point && point[0] && point[0] != '.' && (dot = strchr(buf, '.')) != NULL)
-    *dot = point[0];
-  *out = strtod(buf, NULL);
-  rd->i = i;
-  return 0;
-}
-
-/* A key: a string of up to 40 bytes without escapes.  -1 if not there. */
-static int read_key(reader *rd, char key[48]) {
-  size_t k = 0;
-  if (!accept(rd, '"')) return -1;
-  while (rd->i < rd->n && rd->z[rd->i] != '"') {
-    char c = rd->z[rd->i++];
-    if (c == '\\' || (unsigned char)c < 0x20 || k >= 40) return -1;
-    key[k++] = c;
-  }
-  if (rd->i >= rd->n) return -1;
-  rd->i++;
-  key[k] = 0;
-  return 0;
-}
-
-/* Up to 40 bytes of the text from `from`, for a message. */
-static void excerpt(const reader *rd, size_t from, char out[48]) {
-  size_t k = 0;
-  for (size_t i = from; i < rd->n && k < 40; i++) {
-    unsigned char c = (unsigned char)rd->z[i];
-    out[k++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-  }
-  if (from + k < rd->n) {
-    memcpy(out + k, "...", 3);
-    k += 3;
-  }
-  out[k] = 0;
 }
 
 /* Parse {"key": number, ...} for the model's keys (each required, a number
@@ -1283,7 +1202,7 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
                         const char *z, size_t n, double *out, char *err,
                         size_t errlen) {
   static const char *const extra[3] = {"ll", "n", "converged"};
-  reader rd = {z, n, 0};
+  seg_json rd;
   unsigned seen = 0;
   char got[48], key[48], list[64];
   size_t at;
@@ -1292,13 +1211,12 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
     strcat(list, k ? (k == nkey - 1 ? " and " : ", ") : "");
     strcat(list, keys[k]);
   }
-  if (!accept(&rd, '{')) goto not_json;
-  if (!accept(&rd, '}')) {
+  seg_json_init(&rd, z, n);
+  if (!seg_json_accept(&rd, '{')) goto not_json;
+  if (!seg_json_accept(&rd, '}')) {
     do {
       int which = -1;
-      skip_space(&rd);
-      at = rd.i;
-      if (read_key(&rd, key) != 0 || !accept(&rd, ':')) goto not_json;
+      if (read_key(&rd, key) != 0) goto not_json;
       for (int k = 0; k < nkey; k++)
         if (strcmp(key, keys[k]) == 0) which = k;
       for (int k = 0; k < 3; k++)
@@ -1314,18 +1232,18 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
         return -1;
       }
       seen |= 1u << which;
-      skip_space(&rd);
+      seg_json_peek(&rd);
       at = rd.i;
       if (which == nkey + 2) {
-        if (!accept_word(&rd, "true") && !accept_word(&rd, "false")) {
-          excerpt(&rd, at, got);
+        if (!seg_json_word(&rd, "true") && !seg_json_word(&rd, "false")) {
+          seg_json_excerpt(&rd, at, got);
           say(err, errlen, "params \"converged\" must be true or false, got %s", got);
           return -1;
         }
       } else {
         double v;
-        if (read_number(&rd, &v) != 0) {
-          excerpt(&rd, at, got);
+        if (seg_json_number(&rd, &v) != 0) {
+          seg_json_excerpt(&rd, at, got);
           say(err, errlen, "params \"%s\" must be a number, got %s", key, got);
           return -1;
         }
@@ -1338,11 +1256,10 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
           out[which] = v;
         }
       }
-    } while (accept(&rd, ','));
-    if (!accept(&rd, '}')) goto not_json;
+    } while (seg_json_accept(&rd, ','));
+    if (!seg_json_accept(&rd, '}')) goto not_json;
   }
-  skip_space(&rd);
-  if (rd.i != rd.n) goto not_json;
+  if (!seg_json_end(&rd)) goto not_json;
   for (int k = 0; k < nkey; k++) {
     if (!(seen & (1u << k))) {
       say(err, errlen, "params has no key \"%s\" (expected %s, as %s_fit returns them)",
@@ -1353,7 +1270,7 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
   return 0;
 
 not_json:
-  excerpt(&rd, 0, got);
+  seg_json_excerpt(&rd, 0, got);
   say(err, errlen, "params must be the JSON object that %s_fit returns, got '%s'",
       model, got);
   return -1;

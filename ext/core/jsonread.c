@@ -79,13 +79,25 @@ int seg_json_number(seg_json *j, double *out) {
   return 0;
 }
 
-/* A literal word such as null or true. */
-static int accept_word(seg_json *j, const char *word) {
-  size_t len = strlen(word);
+int seg_json_word(seg_json *j, const char *w) {
+  size_t len = strlen(w);
   skip_space(j);
-  if (j->n - j->i < len || memcmp(j->z + j->i, word, len) != 0) return 0;
+  if (j->n - j->i < len || memcmp(j->z + j->i, w, len) != 0) return 0;
   j->i += len;
   return 1;
+}
+
+void seg_json_excerpt(const seg_json *j, size_t from, char out[48]) {
+  size_t k = 0;
+  for (size_t i = from; i < j->n && k < 40; i++) {
+    unsigned char c = (unsigned char)j->z[i];
+    out[k++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+  }
+  if (from + k < j->n) {
+    memcpy(out + k, "...", 3);
+    k += 3;
+  }
+  out[k] = 0;
 }
 
 int seg_json_numbers(seg_json *j, double *out, int max, int *count) {
@@ -94,7 +106,7 @@ int seg_json_numbers(seg_json *j, double *out, int max, int *count) {
   if (!seg_json_accept(j, ']')) {
     do {
       double x = 0;
-      if (accept_word(j, "null")) has_null = 1;
+      if (seg_json_word(j, "null")) has_null = 1;
       else if (seg_json_number(j, &x) != 0) return SEG_JSON_SYNTAX;
       if (n < max) out[n] = x;
       n++;
@@ -156,8 +168,8 @@ static int skip_value(seg_json *j, int depth) {
       } while (seg_json_accept(j, ','));
       return seg_json_accept(j, '}') ? 0 : SEG_JSON_SYNTAX;
     default:
-      if (accept_word(j, "null") || accept_word(j, "true") ||
-          accept_word(j, "false"))
+      if (seg_json_word(j, "null") || seg_json_word(j, "true") ||
+          seg_json_word(j, "false"))
         return 0;
       return seg_json_number(j, &x);
   }

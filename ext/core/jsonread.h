@@ -1,7 +1,8 @@
 /*
-** jsonread.h — a small cursor over JSON text, for the numbers that the
-** clustering functions read: a row's features ([1.5, 3, 40]) and a model
-** from kmeans_fit ({"k":4, "mean":[...], ...}).
+** jsonread.h — a small cursor over JSON text, for the numbers the
+** extension reads: breaks ({"r":[30,60,90,180], ...}, breaks.c), model
+** parameters ({"r":0.24, ...}, btyd.c), a row's features ([1.5, 3, 40])
+** and a model from kmeans_fit ({"k":4, "mean":[...], ...}).
 **
 **     seg_json j;
 **     double v[16];
@@ -48,6 +49,14 @@ int seg_json_accept(seg_json *j, char c);
 
 /* 1 when only whitespace is left. */
 int seg_json_end(seg_json *j);
+
+/* Step over the literal word w (after whitespace), e.g. "true"; 1 if it
+** was next. */
+int seg_json_word(seg_json *j, const char *w);
+
+/* Up to 40 bytes of the text from position from, for an error message,
+** with "..." when cut; non-printing bytes become '?'. */
+void seg_json_excerpt(const seg_json *j, size_t from, char out[48]);
 
 /* A number: 0 and *out, or SEG_JSON_SYNTAX (cursor unchanged). */
 int seg_json_number(seg_json *j, double *out);
