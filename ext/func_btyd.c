@@ -373,14 +373,22 @@ static int checkTime(sqlite3_context *ctx, const char *zFunc, const char *zName,
   return -1;
 }
 
-/* The error for a horizon beyond the series' reach (SEG_HYP2F1_ZMAX):
-** zWhat names it with its value (from sqlite3_mprintf; freed here). */
-static void tooLongError(sqlite3_context *ctx, const char *zFunc, char *zWhat,
-                         double alphaT) {
-  char *z = zWhat ? sqlite3_mprintf("%s: %s is too long for alpha + T = %!.15g"
-                                    " (at most 99999 times as long)",
-                                    zFunc, zWhat, alphaT)
-                  : NULL;
+/* The error for an expected number of purchases seg_bgnbd_expected could
+** not compute (NaN) over horizon t: t beyond the series' reach
+** (SEG_HYP2F1_ZMAX), or params too large for it.  zWhat names the horizon
+** with its value (from sqlite3_mprintf; freed here). */
+static void seriesError(sqlite3_context *ctx, const char *zFunc, char *zWhat,
+                        double t, double alphaT, const seg_bgnbd *m) {
+  char *z = NULL;
+  if (zWhat && t / (alphaT + t) > SEG_HYP2F1_ZMAX)
+    z = sqlite3_mprintf("%s: %s is too long for alpha + T = %!.15g"
+                        " (at most 9999 times as long)", zFunc, zWhat, alphaT);
+  else if (zWhat)
+    z = sqlite3_mprintf("%s: cannot compute the expected purchases over %s for"
+                        " alpha + T = %!.15g with a = %!.15g and b = %!.15g (the"
+                        " series overflows or needs over %d terms); a shorter"
+                        " horizon may work",
+                        zFunc, zWhat, alphaT, m->a, m->b, SEG_HYP2F1_MAX_TERMS);
   if (z) sqlite3_result_error(ctx, z, -1);
   else sqlite3_result_error_nomem(ctx);
   sqlite3_free(z);
@@ -427,8 +435,8 @@ static void bgnbdExpectedFunc(sqlite3_context *ctx, int argc, sqlite3_value **ar
   e = seg_bgnbd_expected(&m, a[0], a[1], a[2], a[3]);
   if (e != e) {
     char *zValue = segment_value_describe(argv[1]);
-    tooLongError(ctx, "bgnbd_expected", zValue ? sqlite3_mprintf("t %s", zValue) : NULL,
-                 m.alpha + a[3]);
+    seriesError(ctx, "bgnbd_expected", zValue ? sqlite3_mprintf("t %s", zValue) : NULL,
+                a[0], m.alpha + a[3], &m);
     sqlite3_free(zValue);
   } else {
     sqlite3_result_double(ctx, e);
@@ -498,8 +506,8 @@ static void clvFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   v = seg_clv(&bg, &gg, h[0], h[1], h[2], avg, (int)a[0], a[1], a[2]);
   if (v != v)
-    tooLongError(ctx, "clv", sqlite3_mprintf("the horizon (steps times step_length, %!.15g)",
-                                             a[0] * a[1]), bg.alpha + h[2]);
+    seriesError(ctx, "clv", sqlite3_mprintf("the horizon (steps times step_length, %!.15g)",
+                                            a[0] * a[1]), a[0] * a[1], bg.alpha + h[2], &bg);
   else sqlite3_result_double(ctx, v);
 }
 

@@ -79,6 +79,7 @@ static const char *num(double v, char out[SEG_NUMBER_MAX]) {
 
 double seg_lgamma(double x) {
   double shift = 0, prod = 1, ix, ix2;
+  if (!(x > 0)) return NAN; /* (and x += 1 would never reach 10 from -1e300) */
   if (x == 1 || x == 2) return 0; /* exactly: P(X(t) = 0) at t = 0 is then 1 */
   if (x < 10) {
     while (x < 10) {
@@ -98,6 +99,7 @@ double seg_lgamma(double x) {
 
 double seg_digamma(double x) {
   double acc = 0, ix2;
+  if (!(x > 0)) return NAN;
   while (x < 10) {
     acc -= 1 / x;
     x += 1;
@@ -110,6 +112,7 @@ double seg_digamma(double x) {
 
 double seg_trigamma(double x) {
   double acc = 0, ix, ix2;
+  if (!(x > 0)) return NAN;
   while (x < 10) {
     acc += 1 / (x * x);
     x += 1;
@@ -125,10 +128,11 @@ static double lbeta(double a, double b) {
   return seg_lgamma(a) + seg_lgamma(b) - seg_lgamma(a + b);
 }
 
-/* sup over n >= m of (u+n)/(v+n), for u+m > 0 and v+m > 0: the ratio is
-** monotone in n and tends to 1. */
+/* sup over n >= m of |u+n| / (v+n), for v+m > 0: while u+n < 0 the ratio
+** falls as n grows, after that it moves monotonically towards 1, so the
+** sup is the larger of its value at m and 1. */
 static double ratio_bound(double u, double v, double m) {
-  double at = (u + m) / (v + m);
+  double at = fabs(u + m) / (v + m);
   return at > 1 ? at : 1;
 }
 
@@ -136,8 +140,10 @@ static double ratio_bound(double u, double v, double m) {
 ** so that 2F1(a, b; c; z) = 1 + (a b / c) S.  For 0 <= z < 1 and c > -1.
 ** Summed until a bound on the rest of the series, from the largest ratio
 ** of consecutive terms still to come, is below 1e-17 of the sum.  NaN
-** for z above SEG_HYP2F1_ZMAX (it would take millions of terms), on
-** overflow, or (a safety net) after SEG_HYP2F1_MAX_TERMS terms. */
+** for z above SEG_HYP2F1_ZMAX, on overflow, or after SEG_HYP2F1_MAX_TERMS
+** terms (parameters in the millions with z near 1).  The bound holds for
+** negative a and b too, so a series whose terms fall fast from the start
+** (a large negative a with a small z) ends after a few terms. */
 static double hyp_series_tail(double a, double b, double c, double z) {
   double term = z, sum = z;
   if (z == 0) return 0;
@@ -147,14 +153,12 @@ static double hyp_series_tail(double a, double b, double c, double z) {
     term *= (a + m) * (b + m) / ((c + m) * (m + 1)) * z;
     sum += term;
     if (!isfinite(sum)) return NAN;
-    /* Bound the ratios of the terms after this one: each factor
-    ** (u+k)/(v+k) is monotone in k once u+k and v+k are positive. */
-    if (a + m + 1 > 0 && b + m + 1 > 0 && c + m + 1 > 0) {
+    if (term == 0) return sum; /* a terminating series, or underflow */
+    if (c + m + 1 > 0) {
       double rho1 = ratio_bound(a, c, m + 1) * ratio_bound(b, 1, m + 1);
       double rho2 = ratio_bound(b, c, m + 1) * ratio_bound(a, 1, m + 1);
       double rho = z * (rho1 < rho2 ? rho1 : rho2);
       if (rho < 1 && fabs(term) * rho / (1 - rho) <= 1e-17 * fabs(sum)) return sum;
-      if (term == 0) return sum; /* a terminating series */
     }
   }
   return NAN;
@@ -391,9 +395,13 @@ static void newton_minimize(const problem *pb, const double *theta0,
     double ht[MAX_PARAMS * MAX_PARAMS], ft, llt, big = 0, hscale = 1;
     for (int i = 0; i < n; i++)
       if (fabs(h[i * n + i]) > hscale) hscale = fabs(h[i * n + i]);
+    /* mu's limits are relative to hscale, and compared as mu / hscale: with
+    ** a curvature near DBL_MAX, 1e12 * hscale is infinite and mu, grown
+    ** to infinity, would never pass it. */
+    if (!isfinite(hscale)) break;
     if (damped_solve(n, h, mu, g, d) != 0) {
       mu = mu > 0 ? mu * 10 : 1e-6 * hscale;
-      if (mu > 1e12 * hscale) break;
+      if (mu / hscale > 1e12) break;
       continue;
     }
     big = max_abs(d, n);
@@ -411,14 +419,14 @@ static void newton_minimize(const problem *pb, const double *theta0,
       f = ft;
       ll = llt;
       steps++;
-      mu = mu > 1e-9 * hscale ? mu / 10 : 0;
+      mu = mu / hscale > 1e-9 ? mu / 10 : 0;
       if (max_abs(theta, n) >= THETA_LIMIT) {
         off = 1; /* ran off towards 0 or infinity */
         break;
       }
     } else {
       mu = mu > 0 ? mu * 10 : 1e-4 * hscale;
-      if (mu > 1e12 * hscale) break; /* no step lowers it: as low as it goes */
+      if (mu / hscale > 1e12) break; /* no step lowers it: as low as it goes */
     }
   }
   memcpy(out->theta, theta, sizeof(double) * (size_t)n);

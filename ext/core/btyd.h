@@ -154,8 +154,9 @@ double seg_bgnbd_p_alive(const seg_bgnbd *m, double x, double t_x, double T);
 /* The expected number of purchases in (T, T + t] of a customer with
 ** history (x, t_x, T), t >= 0 (FHL 2005, eq. 10).  With x = t_x = T = 0
 ** it is the expected number of repeat purchases of a new customer in
-** (0, t] (eq. 9).  NaN when t is so long against alpha + T (over about
-** a million times) that the series would not converge. */
+** (0, t] (eq. 9).  NaN when seg_hyp2f1 is: t over 9999 times alpha + T,
+** or parameters so large that its series overflows or would need more
+** than SEG_HYP2F1_MAX_TERMS terms. */
 double seg_bgnbd_expected(const seg_bgnbd *m, double t, double x, double t_x,
                           double T);
 
@@ -205,7 +206,8 @@ int seg_gg_parse(const char *z, size_t n, seg_gg *out, char *err,
 /* ---- special functions (exposed for the unit tests) ------------------------- */
 
 /* log Gamma(x), digamma and trigamma for x > 0 (asymptotic series after
-** shifting x up by the recurrences; absolute error about 1e-15). */
+** shifting x up by the recurrences; absolute error about 1e-15); NaN for
+** x <= 0. */
 double seg_lgamma(double x);
 double seg_digamma(double x);
 double seg_trigamma(double x);
@@ -214,9 +216,13 @@ double seg_trigamma(double x);
 ** not 0 or a negative integer: its power series, after Euler's
 ** transformation 2F1(a,b;c;z) = (1-z)^(c-a-b) 2F1(c-a, c-b; c; z) when
 ** a + b > c (whose series then has falling terms).  NaN for z above
-** SEG_HYP2F1_ZMAX: the series needs about 40 / (1 - z) terms. */
-#define SEG_HYP2F1_ZMAX 0.99999
-#define SEG_HYP2F1_MAX_TERMS 10000000
+** SEG_HYP2F1_ZMAX (the series needs about 40 / (1 - z) terms, more for
+** large parameters), on overflow, and past SEG_HYP2F1_MAX_TERMS terms:
+** so one call costs at most about 2 ms, and a query over a million rows
+** cannot hang on a hostile parameter.  For BG/NBD, z = t / (alpha + T + t):
+** ZMAX lets t be up to 9999 times alpha + T. */
+#define SEG_HYP2F1_ZMAX 0.9999
+#define SEG_HYP2F1_MAX_TERMS 1000000
 double seg_hyp2f1(double a, double b, double c, double z);
 
 /* The regularized incomplete beta function I_x(a, b), a, b > 0, 0 <= x <= 1

@@ -315,7 +315,14 @@ static void test_prediction_errors(void **state) {
                    "bgnbd_expected: t must be a number, got 'soon'");
   assert_sql_error(db, "SELECT bgnbd_expected(" BG ", 1e9, 0, 0, 0)",
                    "bgnbd_expected: t 1000000000.0 is too long for alpha + T = 4.414 (at most"
-                   " 99999 times as long)");
+                   " 9999 times as long)");
+  /* within 9999 times alpha + T, but a dropout parameter a of a million
+  ** overflows the series: the error names the params, not the horizon */
+  assert_sql_error(db, "SELECT bgnbd_expected('{\"r\":0.2,\"alpha\":1,\"a\":1e6,\"b\":1}',"
+                       " 40, 2, 1, 2)",
+                   "bgnbd_expected: cannot compute the expected purchases over t 40 for"
+                   " alpha + T = 3.0 with a = 1000000.0 and b = 1.0 (the series overflows"
+                   " or needs over 1000000 terms); a shorter horizon may work");
   assert_sql_error(db, "SELECT bgnbd_p_k(" BG ", 2.5, 39)",
                    "bgnbd_p_k: k must be a whole number of purchases (0 or more), got 2.5");
   assert_sql_error(db, "SELECT gg_expected_value(" BG ", 2, 10)",
@@ -332,7 +339,7 @@ static void test_prediction_errors(void **state) {
                    "clv: discount_rate must be 0 or more (per step: 0.01 is 1% a step), got -1");
   assert_sql_error(db, "SELECT clv(" BG ", " GG ", 0, 0, 0, NULL, 10, 1e5, 0.01)",
                    "clv: the horizon (steps times step_length, 1000000.0) is too long for"
-                   " alpha + T = 4.414 (at most 99999 times as long)");
+                   " alpha + T = 4.414 (at most 9999 times as long)");
   assert_sql_error(db, "SELECT clv(" GG ", " BG ", 2, 30.43, 38.86, 22.35, 12, 4.345, 0.01)",
                    "clv: params has an unknown key \"p\" (expected r, alpha, a and b, as"
                    " bgnbd_fit returns them)");

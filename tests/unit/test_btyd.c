@@ -119,6 +119,14 @@ static void test_trigamma(void **state) {
     assert_double_near((seg_digamma(x + h) - seg_digamma(x - h)) / (2 * h),
                        seg_trigamma(x), 1e-6 * seg_trigamma(x));
   }
+  /* outside the domain: NaN, at once (the shifting loop would never end
+  ** from -1e300 or -inf) */
+  for (int i = 0; i < 4; i++) {
+    double x = (double[]){0, -2.5, -1e300, -HUGE_VAL}[i];
+    assert_true(isnan(seg_lgamma(x)));
+    assert_true(isnan(seg_digamma(x)));
+    assert_true(isnan(seg_trigamma(x)));
+  }
 }
 
 static void test_hyp2f1_closed_forms(void **state) {
@@ -140,7 +148,24 @@ static void test_hyp2f1_closed_forms(void **state) {
   assert_double_near(1, seg_hyp2f1(3, 4, 5, 0), 0);
   /* the domain ends at SEG_HYP2F1_ZMAX */
   assert_true(isnan(seg_hyp2f1(1, 1, 2, 0.999999)));
-  assert_false(isnan(seg_hyp2f1(1, 1, 2, SEG_HYP2F1_ZMAX)));
+  /* ... where its hundreds of thousands of terms round to within 1e-12 */
+  assert_double_near(-log1p(-SEG_HYP2F1_ZMAX) / SEG_HYP2F1_ZMAX,
+                     seg_hyp2f1(1, 1, 2, SEG_HYP2F1_ZMAX), 1e-12 * 9.22);
+}
+
+/* 2F1(a, 1; 2; z) = (1 - (1-z)^(1-a)) / ((1-a) z).  With a = -1e8 the
+** factors (a+n) stay negative for 1e8 terms: the series must end when its
+** terms have fallen (after a few dozen with z = 1e-9), not run past
+** SEG_HYP2F1_MAX_TERMS and give up.  (A hostile params JSON makes such a
+** series: clv over a million rows must not take a second a row.) */
+static void test_hyp2f1_large_negative_parameter(void **state) {
+  (void)state;
+  for (double z = 1e-11; z < 2e-8; z *= 3) {
+    double a = -1e8;
+    double want = -expm1((1 - a) * log1p(-z)) / ((1 - a) * z);
+    assert_double_near(want, seg_hyp2f1(a, 1, 2, z), 1e-13 * want);
+    assert_double_near(want, seg_hyp2f1(1, a, 2, z), 1e-13 * want);
+  }
 }
 
 static void test_betainc(void **state) {
@@ -661,6 +686,21 @@ static void test_fit_reports_no_convergence(void **state) {
   assert_double_near(2, info.n, 0);
 }
 
+/* Values near the top of the doubles make curvatures near DBL_MAX, where
+** the damping's limit (1e12 times the curvature) is infinite: the search
+** once grew its damping forever here (a fuzzer's find).  It must end, and
+** say it did not converge. */
+static void test_fit_ends_on_extreme_values(void **state) {
+  seg_gg_obs huge[] = {{4, 2.849816432636505e154, 1}, {2.849816432636505e154, 2, 1}};
+  seg_gg m;
+  seg_fit_info info;
+  char err[200];
+  (void)state;
+  assert_int_equal(seg_gg_fit(huge, 2, 0, &m, &info, err, sizeof err), SEG_BTYD_OK);
+  assert_int_equal(info.converged, 0);
+  assert_double_near(2, info.n, 0);
+}
+
 /* ---- out of memory ------------------------------------------------------------------------ */
 
 static long alloc_countdown; /* fail when it reaches 0; < 0: never */
@@ -807,6 +847,7 @@ int main(void) {
       cmocka_unit_test(test_digamma),
       cmocka_unit_test(test_trigamma),
       cmocka_unit_test(test_hyp2f1_closed_forms),
+      cmocka_unit_test(test_hyp2f1_large_negative_parameter),
       cmocka_unit_test(test_betainc),
       cmocka_unit_test(test_checks),
       cmocka_unit_test(test_bgnbd_loglik_by_quadrature),
@@ -822,6 +863,7 @@ int main(void) {
       cmocka_unit_test(test_penalizer),
       cmocka_unit_test(test_fit_errors),
       cmocka_unit_test(test_fit_reports_no_convergence),
+      cmocka_unit_test(test_fit_ends_on_extreme_values),
       cmocka_unit_test(test_out_of_memory),
       cmocka_unit_test(test_json_format_and_parse),
       cmocka_unit_test(test_json_errors),
