@@ -218,7 +218,7 @@ double seg_trigamma(double x);
 ** a + b > c (whose series then has falling terms).  NaN for z above
 ** SEG_HYP2F1_ZMAX (the series needs about 40 / (1 - z) terms, more for
 ** large parameters), on overflow, and past SEG_HYP2F1_MAX_TERMS terms:
-** so one call costs at most about 2 ms, and a query over a million rows
+** so one call costs at most a few ms, and a query over a million rows
 ** cannot hang on a hostile parameter.  For BG/NBD, z = t / (alpha + T + t):
 ** ZMAX lets t be up to 9999 times alpha + T. */
 #define SEG_HYP2F1_ZMAX 0.9999
