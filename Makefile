@@ -16,7 +16,7 @@
 CC      ?= cc
 OPT     ?= -O2 -g
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Werror
-CFLAGS  += $(OPT) $(WARN) -D_POSIX_C_SOURCE=200809L
+CFLAGS  += $(OPT) $(WARN) -pthread -D_POSIX_C_SOURCE=200809L
 PREFIX  ?= /usr/local
 LIBDIR   = $(PREFIX)/lib/sqlite3
 

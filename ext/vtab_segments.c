@@ -90,12 +90,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h> /* sysconf */
 
 #include "core/breaks.h"
 #include "core/btyd.h"
 #include "core/customers.h"
 #include "core/dates.h"
 #include "core/email.h"
+#include "core/grouper.h"
 #include "core/lifecycle.h"
 #include "core/maps.h"
 #include "core/order_features.h"
@@ -195,6 +197,7 @@ typedef struct SegmentsOptions {
   int bWeeks;          /* time_unit=: 0 days, 1 weeks */
   double discountRate; /* discount_rate=: per time unit, -1 until given */
   int bTimeUnit;       /* time_unit= given */
+  int nThreads;        /* threads=: 1 or 2; 0 until given (2 on 2+ cores) */
 } SegmentsOptions;
 
 /* Every customer's features and scores as of one day. */
@@ -281,7 +284,7 @@ static const char *const azOptionNames =
     "money_decimals=, mode=, window_days=, new_days=, lost_days=, "
     "active_factor=, cooling_factor=, discount=, refund=, events=, "
     "events_customer=, events_at=, events_kind=, model=, horizon=, "
-    "time_unit=, discount_rate=";
+    "time_unit=, discount_rate=, threads=";
 
 #define EMAIL3_MAP "email3"
 #define MODEL_MAX_HORIZON 10000  /* clv()'s most steps */
@@ -504,6 +507,17 @@ static int segmentsParseOptions(int argc, const char *const *argv,
             : sqlite3_mprintf(
                   "segments: bins must be an integer from 2 to 9, got '%s'",
                   zValue);
+        sqlite3_free(zValue);
+        return SQLITE_ERROR;
+      }
+    } else if (strcmp(zKey, "threads") == 0) {
+      int bTwice = p->nThreads != 0;
+      p->nThreads = optionInt(zValue, 1, 2);
+      if (bTwice || p->nThreads < 0) {
+        *pzErr = bTwice
+            ? sqlite3_mprintf("segments: option 'threads' given twice")
+            : sqlite3_mprintf("segments: threads must be 1 or 2 (2: group the "
+                              "orders on a second core), got '%s'", zValue);
         sqlite3_free(zValue);
         return SQLITE_ERROR;
       }
@@ -1516,6 +1530,19 @@ static int membershipApplyRules(SegmentsTable *pTab, Membership *pM) {
 }
 
 /* Read the orders (and customers) into a new membership as of iAsOfDay. */
+/* Integer-id orders read before the grouper's thread starts: a small shop
+** is grouped before a thread would have started. */
+#define GROUPER_AFTER 65536
+
+/* Whether this scan may group on a second thread (core/grouper.h): asked
+** for or two cores, and a SQLite whose allocator (which the core uses)
+** serializes threads, as it does for a connection with its own mutex. */
+static int groupOnSecondThread(const SegmentsTable *pTab) {
+  int nThreads = pTab->opt.nThreads;
+  if (nThreads == 0) nThreads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+  return nThreads == 2 && sqlite3_threadsafe() && sqlite3_db_mutex(pTab->db) != NULL;
+}
+
 static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
                              Membership **ppM) {
   const SegmentsOptions *o = &pTab->opt;
@@ -1526,6 +1553,9 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   sqlite3_int64 nRead = 0;
   seg_score_options score;
   ModelOrders modelOrders = {NULL, 0, 0};
+  seg_grouper *pGrouper = NULL;
+  int bGrouper = groupOnSecondThread(pTab);
+  sqlite3_int64 nIntInline = 0;
   int rc;
 
   *ppM = NULL;
@@ -1669,14 +1699,28 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       goto compute_end;
     }
     if (sqlite3_value_type(pCustomer) == SQLITE_INTEGER) {
-      /* The common case, batched for speed (customers.h). */
-      if (seg_features_add_int_order(&pM->feat, pM->pCust,
-                                     sqlite3_value_int64(pCustomer), day,
-                                     hasAmount, amount, flags) != 0) {
+      /* The common case, batched for speed (customers.h), on a second
+      ** thread once the shop is big enough to be worth one (grouper.h). */
+      sqlite3_int64 id = sqlite3_value_int64(pCustomer);
+      if (pGrouper ? seg_grouper_add(pGrouper, id, day, hasAmount, amount, flags)
+                   : seg_features_add_int_order(&pM->feat, pM->pCust, id, day,
+                                                hasAmount, amount, flags)) {
         rc = SQLITE_NOMEM;
         goto compute_end;
       }
+      if (!pGrouper && bGrouper && ++nIntInline == GROUPER_AFTER)
+        pGrouper = seg_grouper_start(pM->pCust, &pM->feat);
       continue;
+    }
+    /* A text id: the table is this thread's again, for the rest. */
+    bGrouper = 0;
+    if (pGrouper) {
+      int bFailed = seg_grouper_finish(pGrouper) != 0;
+      pGrouper = NULL;
+      if (bFailed) {
+        rc = SQLITE_NOMEM;
+        goto compute_end;
+      }
     }
     iRow = findCustomer(pM->pCust, pCustomer, &rc);
     if (iRow == -2) { /* no customer: not anyone's order */
@@ -1705,6 +1749,14 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     }
     if (seg_features_add_order(&pM->feat, pM->pCust, iRow, day, hasAmount,
                                amount, flags) != 0) {
+      rc = SQLITE_NOMEM;
+      goto compute_end;
+    }
+  }
+  if (pGrouper) {
+    int bFailed = seg_grouper_finish(pGrouper) != 0;
+    pGrouper = NULL;
+    if (bFailed) {
       rc = SQLITE_NOMEM;
       goto compute_end;
     }
@@ -1807,6 +1859,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   rc = SQLITE_OK;
 
 compute_end:
+  seg_grouper_finish(pGrouper); /* after an error: the thread must end first */
   pTab->bComputing = 0;
   sqlite3_free(modelOrders.a);
   sqlite3_finalize(pStmt);

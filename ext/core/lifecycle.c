@@ -3,18 +3,12 @@
 */
 #include "lifecycle.h"
 
-#include <stdlib.h>
-
 #include "alloc.h"
+#include "quantile.h" /* seg_median */
 
 double seg_avg_gap(uint32_t frequency, int32_t first_day, int32_t last_day) {
   if (frequency < 2) return -1;
   return ((double)last_day - (double)first_day) / (double)(frequency - 1);
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
 }
 
 int seg_lifecycle_shop_gap(const seg_customers *t,
@@ -32,8 +26,7 @@ int seg_lifecycle_shop_gap(const seg_customers *t,
     const seg_customer *c = &t->rows[i];
     if (c->frequency >= 2) a[k++] = seg_avg_gap(c->frequency, c->first_day, c->last_day);
   }
-  qsort(a, n, sizeof *a, compare_doubles);
-  *gap = n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+  *gap = seg_median(a, n);
   seg_free(a);
   return 0;
 }

@@ -76,6 +76,18 @@ int seg_quantile_cuts(double *values, size_t n, int bins, double *cuts) {
   return 0;
 }
 
+double seg_median(double *values, size_t n) {
+  size_t half = n / 2;
+  double below;
+  select_nth(values, 0, (ptrdiff_t)n - 1, (ptrdiff_t)half);
+  if (n % 2) return values[half];
+  /* even: the largest of the lower half is the other middle value */
+  below = values[0];
+  for (size_t i = 1; i < half; i++)
+    if (values[i] > below) below = values[i];
+  return (below + values[half]) / 2;
+}
+
 int seg_score(double value, const double *cuts, int ncuts) {
   int score = 1;
   for (int i = 0; i < ncuts; i++)

@@ -36,6 +36,11 @@
 ** is outside SEG_MIN_BINS..SEG_MAX_BINS (cuts is then untouched). */
 int seg_quantile_cuts(double *values, size_t n, int bins, double *cuts);
 
+/* The median of values[0..n), n >= 1, not NaN: the middle value, or the
+** mean of the two middle ones.  Reorders the values (selection, not a
+** sort). */
+double seg_median(double *values, size_t n);
+
 /* The score of value against ncuts ascending cut points: 1 + the number of
 ** cut points strictly below value, so 1..ncuts+1. */
 int seg_score(double value, const double *cuts, int ncuts);

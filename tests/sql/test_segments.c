@@ -29,7 +29,7 @@
   "customers_id=, as_of=, bins=, map=, breaks=, date_format=, bad_dates=, "  \
   "money_decimals=, mode=, window_days=, new_days=, lost_days=, "            \
   "active_factor=, cooling_factor=, discount=, refund=, events=, "           \
-  "events_customer=, events_at=, events_kind=, model=, horizon=, time_unit=, discount_rate="
+  "events_customer=, events_at=, events_kind=, model=, horizon=, time_unit=, discount_rate=, threads="
 
 static int setup(void **state) {
   *state = sqltest_open();

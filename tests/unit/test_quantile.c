@@ -467,6 +467,37 @@ static void test_ties_independent_of_order(void **state) {
   }
 }
 
+/* seg_median: by hand, then against the middle of a sorted copy for
+** every size from 1 to 300, with ties and in sorted and reversed order. */
+static int cmp_median(const void *pa, const void *pb) {
+  double a = *(const double *)pa, b = *(const double *)pb;
+  return (a > b) - (a < b);
+}
+
+static void test_median(void **state) {
+  double odd[] = {5, 1, 4}, even[] = {10, 100, 20, 80}, one[] = {-3};
+  (void)state;
+  assert_true(seg_median(odd, 3) == 4);
+  assert_true(seg_median(even, 4) == 50);
+  assert_true(seg_median(one, 1) == -3);
+  rng_state = 0x3ed1a;
+  for (size_t n = 1; n <= 300; n++) {
+    double *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *v);
+    assert_non_null(v);
+    assert_non_null(sorted);
+    for (int shape = 0; shape < 3; shape++) {
+      for (size_t i = 0; i < n; i++)
+        v[i] = shape == 0 ? (double)rng_below(n / 3 + 1) : shape == 1 ? (double)i : (double)(n - i);
+      memcpy(sorted, v, n * sizeof *v);
+      qsort(sorted, n, sizeof *v, cmp_median);
+      double want = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+      assert_true(seg_median(v, n) == want);
+    }
+    free(v);
+    free(sorted);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_seven_values_five_bins),
@@ -484,6 +515,7 @@ int main(void) {
       cmocka_unit_test(test_adversarial_orders),
       cmocka_unit_test(test_large),
       cmocka_unit_test(test_ties_independent_of_order),
+      cmocka_unit_test(test_median),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
