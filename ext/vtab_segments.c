@@ -1534,13 +1534,27 @@ static int membershipApplyRules(SegmentsTable *pTab, Membership *pM) {
 ** is grouped before a thread would have started. */
 #define GROUPER_AFTER 65536
 
-/* Whether this scan may group on a second thread (core/grouper.h): asked
-** for or two cores, and a SQLite whose allocator (which the core uses)
-** serializes threads, as it does for a connection with its own mutex. */
-static int groupOnSecondThread(const SegmentsTable *pTab) {
-  int nThreads = pTab->opt.nThreads;
-  if (nThreads == 0) nThreads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
-  return nThreads == 2 && sqlite3_threadsafe() && sqlite3_db_mutex(pTab->db) != NULL;
+/* Whether SQLite's allocator, which the core uses, may be called from two
+** threads: SQLite built with its mutexes (SQLITE_THREADSAFE) and not in
+** single-thread mode.  The query's connection cannot say (the sqlite3
+** shell opens its own without a mutex); a connection asking for one gets
+** it exactly when SQLite's core mutexes are on. */
+static int sqliteAllocatorIsThreadsafe(void) {
+  sqlite3 *db = NULL;
+  int bSafe;
+  if (!sqlite3_threadsafe()) return 0;
+  bSafe = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                          NULL) == SQLITE_OK &&
+          sqlite3_db_mutex(db) != NULL;
+  sqlite3_close(db);
+  return bSafe;
+}
+
+/* Whether this scan may group on a second thread (core/grouper.h), as far
+** as the options and the machine say: threads=2, or two cores. */
+static int threadsWanted(const SegmentsOptions *o) {
+  if (o->nThreads) return o->nThreads == 2;
+  return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
 
 static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
@@ -1554,7 +1568,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   seg_score_options score;
   ModelOrders modelOrders = {NULL, 0, 0};
   seg_grouper *pGrouper = NULL;
-  int bGrouper = groupOnSecondThread(pTab);
+  int bGrouper = threadsWanted(o);
   sqlite3_int64 nIntInline = 0;
   int rc;
 
@@ -1708,7 +1722,8 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
         rc = SQLITE_NOMEM;
         goto compute_end;
       }
-      if (!pGrouper && bGrouper && ++nIntInline == GROUPER_AFTER)
+      if (!pGrouper && bGrouper && ++nIntInline == GROUPER_AFTER &&
+          sqliteAllocatorIsThreadsafe())
         pGrouper = seg_grouper_start(pM->pCust, &pM->feat);
       continue;
     }
