@@ -29,8 +29,12 @@
 **                          (fixed PRNG) over min..max of t's ids
 **            and prints rss_base_kb, the peak RSS (getrusage ru_maxrss)
 **            after open + load + create, just before the first query, and
-**            rss_peak_kb, the peak at the end; customers (rows of t) and
-**            lookup_hits (lookups that found a customer).
+**            rss_peak_kb, the peak after the lookups; customers (rows of
+**            t) and lookup_hits (lookups that found a customer).  Then, as
+**            the warm count's peer:
+**              native_warm_s  the median of WARM runs of the same GROUP BY
+**                          over a TEMP table of t's segment names with an
+**                          index on segment: SQLite's own speed for it
 **   cold     the same open + load + create, then the first query only:
 **            bench/run times this whole process as "(a) cold, new process".
 **   refresh  COPY is a copy of a shop that the bench may write (never the
@@ -221,6 +225,18 @@ static int mode_inproc(const char *zShop, const char *zExt, int nWarm, int nLook
   printf("customers %ld\n", nCustomer);
   printf("rss_base_kb %ld\n", rssBase);
   printf("rss_peak_kb %ld\n", peak_rss_kb());
+
+  /* The warm count's peer, after the memory figures: SQLite's own GROUP
+  ** BY over the same segment names in a native temp table with an index
+  ** on segment (so no sorter runs, as none runs over t). */
+  exec_or_die(db, "CREATE TEMP TABLE native AS SELECT segment FROM t ORDER BY segment;"
+                  "CREATE INDEX temp.native_segment ON native(segment)");
+  for (i = 0; i < nWarm; i++) {
+    t0 = now_s();
+    run_query(db, "SELECT segment, count(*) FROM native GROUP BY 1");
+    aTime[i] = now_s() - t0;
+  }
+  if (nWarm > 0) printf("native_warm_s %.6f\n", median(aTime, nWarm));
   free(aTime);
   if (sqlite3_close(db) != SQLITE_OK) die_db(db, "close");
   return 0;

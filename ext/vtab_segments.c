@@ -1529,7 +1529,6 @@ static int membershipApplyRules(SegmentsTable *pTab, Membership *pM) {
   return rc;
 }
 
-/* Read the orders (and customers) into a new membership as of iAsOfDay. */
 /* Integer-id orders read before the grouper's thread starts: a small shop
 ** is grouped before a thread would have started. */
 #define GROUPER_AFTER 65536
@@ -1557,6 +1556,15 @@ static int threadsWanted(const SegmentsOptions *o) {
   return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
 
+/* Wait for the grouper's thread to group what it was given, and end it:
+** SQLITE_OK, or SQLITE_NOMEM when it ran out of memory. */
+static int grouperEnd(seg_grouper **ppGrouper) {
+  int rc = seg_grouper_finish(*ppGrouper) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+  *ppGrouper = NULL;
+  return rc;
+}
+
+/* Read the orders (and customers) into a new membership as of iAsOfDay. */
 static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
                              Membership **ppM) {
   const SegmentsOptions *o = &pTab->opt;
@@ -1729,13 +1737,9 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
     }
     /* A text id: the table is this thread's again, for the rest. */
     bGrouper = 0;
-    if (pGrouper) {
-      int bFailed = seg_grouper_finish(pGrouper) != 0;
-      pGrouper = NULL;
-      if (bFailed) {
-        rc = SQLITE_NOMEM;
-        goto compute_end;
-      }
+    if (pGrouper && grouperEnd(&pGrouper) != SQLITE_OK) {
+      rc = SQLITE_NOMEM;
+      goto compute_end;
     }
     iRow = findCustomer(pM->pCust, pCustomer, &rc);
     if (iRow == -2) { /* no customer: not anyone's order */
@@ -1768,13 +1772,9 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
       goto compute_end;
     }
   }
-  if (pGrouper) {
-    int bFailed = seg_grouper_finish(pGrouper) != 0;
-    pGrouper = NULL;
-    if (bFailed) {
-      rc = SQLITE_NOMEM;
-      goto compute_end;
-    }
+  if (pGrouper && grouperEnd(&pGrouper) != SQLITE_OK) {
+    rc = SQLITE_NOMEM;
+    goto compute_end;
   }
   if (rc != SQLITE_DONE) {
     if (!pTab->base.zErrMsg || rc != SQLITE_NOMEM) setReadError(pTab, o->zOrders);
@@ -1874,7 +1874,7 @@ static int membershipCompute(SegmentsTable *pTab, int32_t iAsOfDay,
   rc = SQLITE_OK;
 
 compute_end:
-  seg_grouper_finish(pGrouper); /* after an error: the thread must end first */
+  if (pGrouper) grouperEnd(&pGrouper); /* after an error: the thread ends first */
   pTab->bComputing = 0;
   sqlite3_free(modelOrders.a);
   sqlite3_finalize(pStmt);
