@@ -18,7 +18,7 @@
 ** While a grouper runs, t and f belong to its thread: the caller must not
 ** touch them (to find a text id, say) before seg_grouper_finish.  The
 ** orders travel in chunks of SEG_GROUPER_CHUNK, at most SEG_GROUPER_CHUNKS
-** of them in flight (about 170 KB); the caller waits only when all are
+** of them in flight (about 86 KB); the caller waits only when all are
 ** full.  The grouper allocates nothing per order.
 */
 #ifndef SEGMENT_CORE_GROUPER_H
@@ -29,7 +29,7 @@
 #include "customers.h"
 #include "order_features.h"
 
-#define SEG_GROUPER_CHUNK 2048
+#define SEG_GROUPER_CHUNK 1024
 #define SEG_GROUPER_CHUNKS 4
 
 typedef struct seg_grouper seg_grouper;

@@ -13,7 +13,7 @@
 FUZZ_CC    ?= clang
 FUZZ_FLAGS  = -g -O1 -fno-omit-frame-pointer \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-              -std=c99 -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE=200809L \
+              -std=c99 -Wall -Wextra -Wpedantic -Werror -pthread -D_POSIX_C_SOURCE=200809L \
               -Iext/core
 
 CORE_SRC = $(sort $(wildcard ext/core/*.c))
