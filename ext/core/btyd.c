@@ -141,9 +141,10 @@ static double ratio_bound(double u, double v, double m) {
 ** Summed until a bound on the rest of the series, from the largest ratio
 ** of consecutive terms still to come, is below 1e-17 of the sum.  NaN
 ** for z above SEG_HYP2F1_ZMAX, on overflow, or after SEG_HYP2F1_MAX_TERMS
-** terms (parameters in the millions with z near 1).  The bound holds for
-** negative a and b too, so a series whose terms fall fast from the start
-** (a large negative a with a small z) ends after a few terms. */
+** terms (large parameters with z near 1: BG/NBD's a = 100 at z = 0.9999
+** would need 1.3 million).  The bound holds for negative a and b too, so
+** a series whose terms fall fast from the start (a large negative a with
+** a small z) ends after a few terms. */
 static double hyp_series_tail(double a, double b, double c, double z) {
   double term = z, sum = z;
   if (z == 0) return 0;

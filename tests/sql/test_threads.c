@@ -60,14 +60,20 @@ static int countsOnAnotherThread(sqlite3 *db, const char *zTable) {
 
 static char zShop[] = "/tmp/segment-threads-XXXXXX";
 
+/* The connection to the shop: every test's state, and here too, because
+** the last test replaces it (cmocka's group teardown gets the state the
+** group setup made, not a test's). */
+static sqlite3 *shopDb;
+
 static int setup(void **state) {
   useNotingAllocator();
-  *state = sqltest_generate_shop(zShop, "--customers 20000 --orders 150000 --no-events");
-  return *state ? 0 : -1;
+  *state = shopDb = sqltest_generate_shop(zShop, "--customers 20000 --orders 150000 --no-events");
+  return shopDb ? 0 : -1;
 }
 
 static int teardown(void **state) {
-  if (*state) sqltest_close(*state);
+  (void)state;
+  if (shopDb) sqltest_close(shopDb);
   unlink(zShop);
   return 0;
 }
@@ -157,11 +163,11 @@ static void test_second_thread_runs_only_when_it_may(void **state) {
   /* Single-thread mode: SQLite's mutexes do nothing, so neither may the
   ** thread.  (SQLite is configured again, so the connection goes first.) */
   sqltest_close(db);
-  *state = NULL;
+  shopDb = NULL;
   assert_int_equal(sqlite3_shutdown(), SQLITE_OK);
   assert_int_equal(sqlite3_config(SQLITE_CONFIG_SINGLETHREAD), SQLITE_OK);
   useNotingAllocator();
-  *state = db = sqltest_open_file(zDb);
+  *state = shopDb = db = sqltest_open_file(zDb);
   sqlite3_free(zDb);
   create_pair(db, "orders=orders, customer=customer_id, ordered_at=created_at, amount=total");
   assert_false(countsOnAnotherThread(db, "two"));
