@@ -13,7 +13,9 @@
 **
 ** Whether the second thread ran is seen from SQLite's allocator, wrapped
 ** here to note any call from a thread other than main's: with threads=2
-** the worker grows the customer table, with threads=1 nothing does; and
+** the worker grows the customer table (10,762 customers are in the first
+** 65,536 orders, 18,631 in all: customers keep signing up), with
+** threads=1 nothing does; and
 ** in single-thread mode (SQLITE_CONFIG_SINGLETHREAD, where SQLite's
 ** mutexes do nothing) the table must keep to one thread even when asked
 ** for two.
