@@ -61,7 +61,6 @@
 #include "../tests/rng.h"
 
 #define DEFAULT_EXT "./dist/segment"
-#define PI 3.14159265358979323846
 #define MAX_RUNS 99
 
 static const double R = 0.243, ALPHA = 4.414, A = 0.793, B = 2.426;
@@ -77,26 +76,6 @@ static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 
 /* CPU time of this process: what the machine's other work does not inflate. */
 static double cpu_s(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
-
-static double uniform_open(void) { return 1 - rng_unit(); } /* (0, 1] */
-
-static double normal(void) {
-  return sqrt(-2 * log(uniform_open())) * cos(2 * PI * rng_unit());
-}
-
-/* Gamma(shape, 1) by Marsaglia and Tsang (2000). */
-static double gamma_variate(double shape) {
-  double d, c;
-  if (shape < 1) return gamma_variate(shape + 1) * pow(uniform_open(), 1 / shape);
-  d = shape - 1.0 / 3;
-  c = 1 / sqrt(9 * d);
-  for (;;) {
-    double z = normal(), v = 1 + c * z;
-    if (v <= 0) continue;
-    v = v * v * v;
-    if (log(uniform_open()) < 0.5 * z * z + d - d * v + d * log(v)) return d * v;
-  }
-}
 
 static void die(sqlite3 *db, const char *zWhat) {
   fprintf(stderr, "bench_models: %s: %s\n", zWhat, db ? sqlite3_errmsg(db) : "out of memory");
@@ -117,20 +96,20 @@ static void generate(sqlite3 *db, long n) {
     die(db, "prepare INSERT");
   exec_or_die(db, "BEGIN");
   for (long i = 0; i < n; i++) {
-    double lambda = gamma_variate(R) / ALPHA;
-    double ga = gamma_variate(A), dropout = ga / (ga + gamma_variate(B));
-    double nu = gamma_variate(Q) / V, total = 0, t = 0;
+    double lambda = rng_gamma(R) / ALPHA;
+    double dropout = rng_beta(A, B);
+    double nu = rng_gamma(Q) / V, total = 0, t = 0;
     long first_day = (long)rng_below(84), age = 273 - first_day, last_day = 0;
     int x = 0;
     for (;;) {
       long day;
-      t += -log(uniform_open()) / lambda; /* weeks since the first purchase */
+      t += -log(rng_unit_open()) / lambda; /* weeks since the first purchase */
       if (t * 7 >= age + 1) break;        /* after the data ends */
       day = (long)floor(t * 7);
       if (day == last_day) continue; /* the same day: one purchase day */
       x++;
       last_day = day;
-      total += gamma_variate(P) / nu;
+      total += rng_gamma(P) / nu;
       if (rng_unit() < dropout) break; /* leaves after this purchase */
     }
     sqlite3_bind_int(pIns, 1, x);

@@ -12,10 +12,10 @@
 #include "breaks.h"
 
 #include "jsonread.h"
+#include "message.h"
 
 #include <locale.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +23,6 @@
 static char locale_point(void) {
   const char *p = localeconv()->decimal_point;
   return (p && p[0]) ? p[0] : '.';
-}
-
-static void say(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || errlen == 0) return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
 }
 
 /* An array of numbers into cuts (at most SEG_MAX_BINS-1 of them, counted
@@ -53,7 +45,7 @@ static int read_cuts(seg_json *rd, const char *key, seg_cuts *cuts, char *err,
     if (!seg_json_accept(rd, ']')) goto not_numbers;
   }
   if (count < 1 || count > SEG_MAX_BINS - 1) {
-    say(err, errlen,
+    seg_say(err, errlen,
         "breaks \"%s\" has %d cut points (expected %d to %d, for %d to %d bins)",
         key, count, SEG_MIN_BINS - 1, SEG_MAX_BINS - 1, SEG_MIN_BINS,
         SEG_MAX_BINS);
@@ -65,7 +57,7 @@ static int read_cuts(seg_json *rd, const char *key, seg_cuts *cuts, char *err,
       char a[SEG_NUMBER_MAX], b[SEG_NUMBER_MAX];
       seg_number_format(cuts->v[i - 1], a);
       seg_number_format(cuts->v[i], b);
-      say(err, errlen, "breaks \"%s\" must be ascending, got %s before %s",
+      seg_say(err, errlen, "breaks \"%s\" must be ascending, got %s before %s",
           key, a, b);
       return -1;
     }
@@ -74,7 +66,7 @@ static int read_cuts(seg_json *rd, const char *key, seg_cuts *cuts, char *err,
 
 not_numbers:
   seg_json_excerpt(rd, start, got);
-  say(err, errlen, "breaks \"%s\" must be an array of numbers, got '%s'", key,
+  seg_say(err, errlen, "breaks \"%s\" must be an array of numbers, got '%s'", key,
       got);
   return -1;
 }
@@ -103,13 +95,13 @@ int seg_breaks_parse(const char *z, size_t n, seg_breaks *out, char *err,
           if (z[key_start] == keys[k]) which = k;
       }
       if (which < 0) {
-        say(err, errlen,
+        seg_say(err, errlen,
             "breaks has an unknown key \"%.*s\" (expected \"r\", \"f\" and \"m\")",
             (int)(key_len > 40 ? 40 : key_len), z + key_start);
         return -1;
       }
       if (seen[which]) {
-        say(err, errlen, "breaks has \"%c\" twice", keys[which]);
+        seg_say(err, errlen, "breaks has \"%c\" twice", keys[which]);
         return -1;
       }
       seen[which] = 1;
@@ -123,7 +115,7 @@ int seg_breaks_parse(const char *z, size_t n, seg_breaks *out, char *err,
   if (!seg_json_end(&rd)) goto syntax;
   for (int k = 0; k < 3; k++) {
     if (!seen[k]) {
-      say(err, errlen, "breaks has no \"%c\" (expected \"r\", \"f\" and \"m\")",
+      seg_say(err, errlen, "breaks has no \"%c\" (expected \"r\", \"f\" and \"m\")",
           keys[k]);
       return -1;
     }
@@ -132,7 +124,7 @@ int seg_breaks_parse(const char *z, size_t n, seg_breaks *out, char *err,
 
 syntax:
   seg_json_excerpt(&rd, 0, got);
-  say(err, errlen,
+  seg_say(err, errlen,
       "breaks must be JSON like {\"r\":[30,60,90,180],\"f\":[1,2,3,5],"
       "\"m\":[50,100,250,500]}, got '%s'",
       got);

@@ -40,7 +40,6 @@
 #include "btyd.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,20 +48,14 @@
 #include "alloc.h"
 #include "breaks.h" /* seg_number_format */
 #include "jsonread.h"
+#include "message.h"
+#include "stats.h" /* seg_beta_inc_xy */
 
 /* The fits read their rows as arrays of doubles (see group_records). */
 typedef char bgnbd_obs_is_4_doubles[sizeof(seg_bgnbd_obs) == 4 * sizeof(double) ? 1 : -1];
 typedef char gg_obs_is_3_doubles[sizeof(seg_gg_obs) == 3 * sizeof(double) ? 1 : -1];
 
 /* ---- messages ------------------------------------------------------------ */
-
-static void say(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || errlen == 0) return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 /* A number as messages show it: the shortest text that reads back, or
 ** Inf, -Inf, NaN. */
@@ -175,51 +168,6 @@ double seg_hyp2f1(double a, double b, double c, double z) {
   return hyp2f1_direct(a, b, c, z);
 }
 
-/* Lentz's continued fraction for the incomplete beta (Numerical Recipes'
-** betacf), x below (a+1)/(a+b+2). */
-static double betacf(double a, double b, double x) {
-  const double tiny = 1e-300;
-  double c = 1, d = 1 - (a + b) * x / (a + 1), h;
-  if (fabs(d) < tiny) d = tiny;
-  d = 1 / d;
-  h = d;
-  for (int m = 1; m <= 100000; m++) {
-    double m2 = 2.0 * m, aa, del;
-    aa = m * (b - m) * x / ((a - 1 + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (fabs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (fabs(c) < tiny) c = tiny;
-    d = 1 / d;
-    h *= d * c;
-    aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2));
-    d = 1 + aa * d;
-    if (fabs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (fabs(c) < tiny) c = tiny;
-    d = 1 / d;
-    del = d * c;
-    h *= del;
-    if (fabs(del - 1) < 1e-16) return h;
-  }
-  return NAN;
-}
-
-/* I_x(a, b) with y = 1 - x given separately (it is often known exactly). */
-static double betainc2(double a, double b, double x, double y) {
-  double front;
-  if (x <= 0) return 0;
-  if (y <= 0) return 1;
-  front = exp(seg_lgamma(a + b) - seg_lgamma(a) - seg_lgamma(b) + a * log(x) +
-              b * log(y));
-  if (x < (a + 1) / (a + b + 2)) return front * betacf(a, b, x) / a;
-  return 1 - front * betacf(b, a, y) / b;
-}
-
-double seg_betainc(double a, double b, double x) {
-  return betainc2(a, b, x, 1 - x);
-}
-
 /* ---- checks ------------------------------------------------------------------ */
 
 static int whole_count(double x) { return isfinite(x) && x >= 0 && x == floor(x); }
@@ -227,30 +175,30 @@ static int whole_count(double x) { return isfinite(x) && x >= 0 && x == floor(x)
 int seg_bgnbd_check(double x, double t_x, double T, char *err, size_t errlen) {
   char a[SEG_NUMBER_MAX], b[SEG_NUMBER_MAX];
   if (!whole_count(x)) {
-    say(err, errlen, "x must be a whole number of repeat purchases (0 or more), got %s",
+    seg_say(err, errlen, "x must be a whole number of repeat purchases (0 or more), got %s",
         num(x, a));
     return -1;
   }
   if (!isfinite(t_x) || t_x < 0) {
-    say(err, errlen, "t_x must be a time of 0 or more, got %s", num(t_x, a));
+    seg_say(err, errlen, "t_x must be a time of 0 or more, got %s", num(t_x, a));
     return -1;
   }
   if (!isfinite(T) || T < 0) {
-    say(err, errlen, "T must be a time of 0 or more, got %s", num(T, a));
+    seg_say(err, errlen, "T must be a time of 0 or more, got %s", num(T, a));
     return -1;
   }
   if (t_x > T) {
-    say(err, errlen, "t_x must not exceed T, got t_x %s and T %s", num(t_x, a),
+    seg_say(err, errlen, "t_x must not exceed T, got t_x %s and T %s", num(t_x, a),
         num(T, b));
     return -1;
   }
   if (x == 0 && t_x != 0) {
-    say(err, errlen, "t_x must be 0 when x is 0 (no repeat purchase), got t_x %s",
+    seg_say(err, errlen, "t_x must be 0 when x is 0 (no repeat purchase), got t_x %s",
         num(t_x, a));
     return -1;
   }
   if (x > 0 && t_x == 0) {
-    say(err, errlen,
+    seg_say(err, errlen,
         "t_x must be above 0 when x is above 0 (the time from the first to the"
         " last purchase), got x %s and t_x 0", num(x, a));
     return -1;
@@ -261,12 +209,12 @@ int seg_bgnbd_check(double x, double t_x, double T, char *err, size_t errlen) {
 int seg_gg_check(double x, double avg_value, char *err, size_t errlen) {
   char a[SEG_NUMBER_MAX];
   if (!whole_count(x)) {
-    say(err, errlen, "x must be a whole number of repeat purchases (0 or more), got %s",
+    seg_say(err, errlen, "x must be a whole number of repeat purchases (0 or more), got %s",
         num(x, a));
     return -1;
   }
   if (x > 0 && !(isfinite(avg_value) && avg_value > 0)) {
-    say(err, errlen,
+    seg_say(err, errlen,
         "avg_value must be above 0 when x is above 0 (the mean value of the"
         " repeat purchases), got %s", num(avg_value, a));
     return -1;
@@ -277,7 +225,7 @@ int seg_gg_check(double x, double avg_value, char *err, size_t errlen) {
 int seg_btyd_check_weight(double weight, char *err, size_t errlen) {
   char a[SEG_NUMBER_MAX];
   if (isfinite(weight) && weight >= 0) return 0;
-  say(err, errlen, "weight must be a number of customers (0 or more), got %s",
+  seg_say(err, errlen, "weight must be a number of customers (0 or more), got %s",
       num(weight, a));
   return -1;
 }
@@ -285,7 +233,7 @@ int seg_btyd_check_weight(double weight, char *err, size_t errlen) {
 int seg_btyd_check_penalizer(double penalizer, char *err, size_t errlen) {
   char a[SEG_NUMBER_MAX];
   if (isfinite(penalizer) && penalizer >= 0) return 0;
-  say(err, errlen, "penalizer must be 0 or more (0: no penalty), got %s",
+  seg_say(err, errlen, "penalizer must be 0 or more (0: no penalty), got %s",
       num(penalizer, a));
   return -1;
 }
@@ -862,19 +810,19 @@ static int cannot_fit(const char *what, size_t ndistinct, double weight,
                       double repeat_weight, char *err, size_t errlen) {
   char w[SEG_NUMBER_MAX];
   if (repeat_weight == 0) {
-    say(err, errlen,
+    seg_say(err, errlen,
         "cannot fit: no repeat buyers (x is 0 for all %s customers); the"
         " model needs customers with x above 0", num(weight, w));
     return SEG_BTYD_ERROR;
   }
   if (ndistinct == 1 && weight == 1) {
-    say(err, errlen,
+    seg_say(err, errlen,
         "cannot fit one customer; the model estimates how customers differ"
         " and needs many of them");
     return SEG_BTYD_ERROR;
   }
   if (ndistinct == 1) {
-    say(err, errlen,
+    seg_say(err, errlen,
         "cannot fit: all %s customers have the same %s; the model estimates"
         " how customers differ", num(weight, w), what);
     return SEG_BTYD_ERROR;
@@ -1138,7 +1086,7 @@ double seg_bgnbd_p_k(const seg_bgnbd *m, double k, double t) {
     /* dropped out after the last of at least k purchases in (0, t]:
     ** P(a Poisson-Gamma count >= k) = I_q(k, r), q = t / (alpha + t) */
     second = exp(lbeta(a + 1, b + k - 1) - lb) *
-             betainc2(k, r, t / (al + t), al / (al + t));
+             seg_beta_inc_xy(k, r, t / (al + t), al / (al + t));
   return first + second;
 }
 
@@ -1231,13 +1179,13 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
       for (int k = 0; k < 3; k++)
         if (strcmp(key, extra[k]) == 0) which = nkey + k;
       if (which < 0) {
-        say(err, errlen,
+        seg_say(err, errlen,
             "params has an unknown key \"%s\" (expected %s, as %s_fit returns them)",
             key, list, model);
         return -1;
       }
       if (seen & (1u << which)) {
-        say(err, errlen, "params has the key \"%s\" twice", key);
+        seg_say(err, errlen, "params has the key \"%s\" twice", key);
         return -1;
       }
       seen |= 1u << which;
@@ -1246,20 +1194,20 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
       if (which == nkey + 2) {
         if (!seg_json_word(&rd, "true") && !seg_json_word(&rd, "false")) {
           seg_json_excerpt(&rd, at, got);
-          say(err, errlen, "params \"converged\" must be true or false, got %s", got);
+          seg_say(err, errlen, "params \"converged\" must be true or false, got %s", got);
           return -1;
         }
       } else {
         double v;
         if (seg_json_number(&rd, &v) != 0) {
           seg_json_excerpt(&rd, at, got);
-          say(err, errlen, "params \"%s\" must be a number, got %s", key, got);
+          seg_say(err, errlen, "params \"%s\" must be a number, got %s", key, got);
           return -1;
         }
         if (which < nkey) {
           if (!(v > 0 && isfinite(v))) {
             char s[SEG_NUMBER_MAX];
-            say(err, errlen, "params \"%s\" must be above 0, got %s", key, num(v, s));
+            seg_say(err, errlen, "params \"%s\" must be above 0, got %s", key, num(v, s));
             return -1;
           }
           out[which] = v;
@@ -1271,7 +1219,7 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
   if (!seg_json_end(&rd)) goto not_json;
   for (int k = 0; k < nkey; k++) {
     if (!(seen & (1u << k))) {
-      say(err, errlen, "params has no key \"%s\" (expected %s, as %s_fit returns them)",
+      seg_say(err, errlen, "params has no key \"%s\" (expected %s, as %s_fit returns them)",
           keys[k], list, model);
       return -1;
     }
@@ -1280,7 +1228,7 @@ static int parse_params(const char *model, const char *const *keys, int nkey,
 
 not_json:
   seg_json_excerpt(&rd, 0, got);
-  say(err, errlen, "params must be the JSON object that %s_fit returns, got '%s'",
+  seg_say(err, errlen, "params must be the JSON object that %s_fit returns, got '%s'",
       model, got);
   return -1;
 }

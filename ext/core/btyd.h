@@ -225,8 +225,4 @@ double seg_trigamma(double x);
 #define SEG_HYP2F1_MAX_TERMS 1000000
 double seg_hyp2f1(double a, double b, double c, double z);
 
-/* The regularized incomplete beta function I_x(a, b), a, b > 0, 0 <= x <= 1
-** (continued fraction, Lentz's method). */
-double seg_betainc(double a, double b, double x);
-
 #endif

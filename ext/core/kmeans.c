@@ -17,13 +17,13 @@
 #include "kmeans.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "breaks.h"
 #include "jsonread.h"
+#include "message.h"
 
 #define STOP_EVERY ((uint64_t)1 << 22)
 
@@ -542,14 +542,6 @@ char *seg_kmeans_to_json(const seg_kmeans_model *m) {
 
 /* ---- JSON in --------------------------------------------------------------------- */
 
-static void say(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || errlen == 0) return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static int key_is(const char *key, size_t len, const char *want) {
   return len == strlen(want) && memcmp(key, want, len) == 0;
 }
@@ -584,7 +576,7 @@ int seg_kmeans_parse(const char *z, size_t n, seg_kmeans_model *m, char *err,
           do {
             int rc;
             if (rows >= SEG_KMEANS_MAX_K) {
-              say(err, errlen, "model has more than %d centroids", SEG_KMEANS_MAX_K);
+              seg_say(err, errlen, "model has more than %d centroids", SEG_KMEANS_MAX_K);
               return -1;
             }
             rc = seg_json_numbers(&j, m->centroid[rows], SEG_KMEANS_MAX_FEATURES,
@@ -592,7 +584,7 @@ int seg_kmeans_parse(const char *z, size_t n, seg_kmeans_model *m, char *err,
             if (rc != SEG_JSON_OK) goto syntax;
             if (rows == 0) m->d = count;
             else if (count != m->d) {
-              say(err, errlen,
+              seg_say(err, errlen,
                   "model's centroids_std rows differ in length (%d, then %d)",
                   m->d, count);
               return -1;
@@ -610,33 +602,33 @@ int seg_kmeans_parse(const char *z, size_t n, seg_kmeans_model *m, char *err,
   if (!seg_json_end(&j)) goto syntax;
 
   if (!seen_k || n_mean < 0 || n_sd < 0 || rows < 0) {
-    say(err, errlen, "model has no \"%s\" (expected the JSON of kmeans_fit)",
+    seg_say(err, errlen, "model has no \"%s\" (expected the JSON of kmeans_fit)",
         !seen_k ? "k" : n_mean < 0 ? "mean" : n_sd < 0 ? "sd" : "centroids_std");
     return -1;
   }
   if (!(k >= 1 && k <= SEG_KMEANS_MAX_K && k == floor(k))) {
-    say(err, errlen, "model's k must be an integer from 1 to %d", SEG_KMEANS_MAX_K);
+    seg_say(err, errlen, "model's k must be an integer from 1 to %d", SEG_KMEANS_MAX_K);
     return -1;
   }
   m->k = (int)k;
   if (rows != m->k) {
-    say(err, errlen, "model's k is %d but it has %d centroids", m->k, rows);
+    seg_say(err, errlen, "model's k is %d but it has %d centroids", m->k, rows);
     return -1;
   }
   if (m->d < 1 || n_mean != m->d || n_sd != m->d) {
-    say(err, errlen,
+    seg_say(err, errlen,
         "model's mean, sd and centroids_std must have the same length (%d, %d, %d)",
         n_mean, n_sd, m->d);
     return -1;
   }
   for (int f = 0; f < m->d; f++) {
     if (!isfinite(m->mean[f]) || !isfinite(m->sd[f]) || !(m->sd[f] > 0)) {
-      say(err, errlen, "model's sd must be positive and finite");
+      seg_say(err, errlen, "model's sd must be positive and finite");
       return -1;
     }
     for (int c = 0; c < m->k; c++) {
       if (!isfinite(m->centroid[c][f])) {
-        say(err, errlen, "model's centroids_std must be finite");
+        seg_say(err, errlen, "model's centroids_std must be finite");
         return -1;
       }
     }
@@ -652,7 +644,7 @@ syntax : {
   }
   if (n > 40) memcpy(got + len, "...", 3), len += 3;
   got[len] = 0;
-  say(err, errlen, "model must be the JSON of kmeans_fit, got '%s'", got);
+  seg_say(err, errlen, "model must be the JSON of kmeans_fit, got '%s'", got);
   return -1;
 }
 }

@@ -273,8 +273,7 @@ static double beta_large_a(double a, double b, double x, double y) {
   return sum;
 }
 
-/* I_x(a, b) given x and y = 1 - x, each as exact as the caller has it. */
-static double beta_inc(double a, double b, double x, double y) {
+double seg_beta_inc_xy(double a, double b, double x, double y) {
   double log_x, log_y, front;
   if (x <= 0) return 0;
   if (y <= 0) return 1;
@@ -288,7 +287,7 @@ static double beta_inc(double a, double b, double x, double y) {
 
 double seg_beta_inc(double a, double b, double x) {
   if (!(a > 0) || !(b > 0) || !(x >= 0 && x <= 1)) return NAN;
-  return beta_inc(a, b, x, 1.0 - x);
+  return seg_beta_inc_xy(a, b, x, 1.0 - x);
 }
 
 /* ---- Student's t ---------------------------------------------------------------- */
@@ -299,7 +298,7 @@ double seg_t_sf2(double t, double df) {
   t2 = t * t;
   /* x = df/(df+t^2) and 1-x = t^2/(df+t^2), each computed directly; an
   ** infinite t gives x = 0, a zero t gives 1-x = 0. */
-  return beta_inc(0.5 * df, 0.5, df / (df + t2), 1.0 / (1.0 + df / t2));
+  return seg_beta_inc_xy(0.5 * df, 0.5, df / (df + t2), 1.0 / (1.0 + df / t2));
 }
 
 double seg_t_cdf(double t, double df) {

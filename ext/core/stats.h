@@ -48,6 +48,11 @@ double seg_gamma_q(double a, double x);
 ** (NaN otherwise). */
 double seg_beta_inc(double a, double b, double x);
 
+/* The same with y = 1 - x given too, each as exact as the caller has it
+** (x = t/(alpha+t) and y = alpha/(alpha+t), say): no digits lost to 1 - x
+** near 1.  a, b > 0, x + y = 1, both in [0, 1]. */
+double seg_beta_inc_xy(double a, double b, double x, double y);
+
 /* Chi-square with df degrees of freedom (df > 0): P(X >= x). */
 double seg_chi2_sf(double x, double df);
 

@@ -30,9 +30,9 @@ build/fuzz/fuzz_dates: tests/fuzz/fuzz_dates.c tests/fuzz/fuzzutil.h ext/core/da
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_dates.c ext/core/dates.c -lm
 
-build/fuzz/fuzz_breaks: tests/fuzz/fuzz_breaks.c tests/fuzz/fuzzutil.h ext/core/breaks.c ext/core/breaks.h ext/core/jsonread.c ext/core/jsonread.h ext/core/quantile.h
+build/fuzz/fuzz_breaks: tests/fuzz/fuzz_breaks.c tests/fuzz/fuzzutil.h ext/core/breaks.c ext/core/breaks.h ext/core/jsonread.c ext/core/jsonread.h ext/core/message.c ext/core/message.h ext/core/quantile.h
 	@mkdir -p build/fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_breaks.c ext/core/breaks.c ext/core/jsonread.c -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_breaks.c ext/core/breaks.c ext/core/jsonread.c ext/core/message.c -lm
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzutil.h $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC) $(GLUE_HDR)
 	@mkdir -p build/fuzz

@@ -119,6 +119,21 @@ static inline sqlite3_int64 sqltest_int(sqlite3 *db, const char *sql) {
   return v;
 }
 
+/* The first column of the first row as a number; a NULL or no row fails
+** the test. */
+static inline double sqltest_double(sqlite3 *db, const char *sql) {
+  char *z = sqltest_text(db, sql);
+  double v;
+  if (strcmp(z, "NULL") == 0 || z[0] == '<') {
+    print_error("%s\n  gave %s, not a number\n", sql, z);
+    free(z);
+    fail();
+  }
+  v = strtod(z, NULL);
+  free(z);
+  return v;
+}
+
 /* The error message of a statement that must fail (at prepare or step). */
 static inline char *sqltest_error(sqlite3 *db, const char *sql) {
   char *err = NULL;

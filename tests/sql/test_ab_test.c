@@ -27,19 +27,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static double sql_double(sqlite3 *db, const char *zSql) {
-  char *z = sqltest_text(db, zSql);
-  double v;
-  if (strcmp(z, "NULL") == 0) {
-    print_error("expected a number, got NULL: %s\n", zSql);
-    free(z);
-    fail();
-  }
-  v = strtod(z, NULL);
-  free(z);
-  return v;
-}
-
 /* n rows (variant, converted) with x conversions: the table t(v, c). */
 static void add_rows(sqlite3 *db, const char *zVariant, int n, int x) {
   char *zSql = sqlite3_mprintf(
@@ -67,11 +54,11 @@ static void test_aspirin(void **state) {
       "SELECT group_concat(value ->> 'variant' || ':' || (value ->> 'n') || ':' ||"
       " (value ->> 'conversions'), ' ') FROM r, json_each(r.j, '$.variants')",
       "aspirin:11037:104 placebo:11034:189");
-  assert_double_near(0.0077, sql_double(db, "SELECT j ->> '$.difference' FROM r"), 5e-5);
-  assert_double_near(0.005, sql_double(db, "SELECT j ->> '$.ci_low' FROM r"), 5e-4);
-  assert_double_near(0.011, sql_double(db, "SELECT j ->> '$.ci_high' FROM r"), 5e-4);
-  assert_double_near(25.01, sql_double(db, "SELECT pow(j ->> '$.z', 2) FROM r"), 5e-3);
-  assert_true(sql_double(db, "SELECT j ->> '$.p_value' FROM r") < 1e-4);
+  assert_double_near(0.0077, sqltest_double(db, "SELECT j ->> '$.difference' FROM r"), 5e-5);
+  assert_double_near(0.005, sqltest_double(db, "SELECT j ->> '$.ci_low' FROM r"), 5e-4);
+  assert_double_near(0.011, sqltest_double(db, "SELECT j ->> '$.ci_high' FROM r"), 5e-4);
+  assert_double_near(25.01, sqltest_double(db, "SELECT pow(j ->> '$.z', 2) FROM r"), 5e-3);
+  assert_true(sqltest_double(db, "SELECT j ->> '$.p_value' FROM r") < 1e-4);
   assert_sql_text(db, "SELECT j ->> '$.warning' IS NULL AND j ->> '$.reason' IS NULL FROM r", "1");
 }
 
@@ -87,10 +74,10 @@ static void test_party_chi_square(void **state) {
   sqltest_exec(db, "CREATE TEMP TABLE r AS SELECT ab_test(v, c) AS j FROM t");
   assert_sql_text(db, "SELECT j ->> '$.test' FROM r", "chi-square test of independence");
   assert_sql_text(db, "SELECT j ->> '$.df' FROM r", "2");
-  assert_double_near(30.07, sql_double(db, "SELECT j ->> '$.chi2' FROM r"), 5e-3);
+  assert_double_near(30.07, sqltest_double(db, "SELECT j ->> '$.chi2' FROM r"), 5e-3);
   {
-    double chi2 = sql_double(db, "SELECT j ->> '$.chi2' FROM r");
-    double p = sql_double(db, "SELECT j ->> '$.p_value' FROM r");
+    double chi2 = sqltest_double(db, "SELECT j ->> '$.chi2' FROM r");
+    double p = sqltest_double(db, "SELECT j ->> '$.p_value' FROM r");
     assert_double_near(exp(-chi2 / 2), p, 1e-13 * p);
   }
   /* No difference, interval or z with more than two variants. */
@@ -110,12 +97,12 @@ static void test_welch_r_example(void **state) {
       " UNION ALL"
       " SELECT 'x', value FROM json_each('[11,13,10,13,12,9,11,12,12,11]'))");
   assert_sql_text(db, "SELECT j ->> '$.value.test' FROM r", "welch t-test");
-  assert_double_near(-1, sql_double(db, "SELECT j ->> '$.value.difference' FROM r"), 1e-14);
-  assert_double_near(-1.8325, sql_double(db, "SELECT j ->> '$.value.t' FROM r"), 5e-5);
-  assert_double_near(17.9, sql_double(db, "SELECT j ->> '$.value.df' FROM r"), 5e-2);
-  assert_double_near(0.08356, sql_double(db, "SELECT j ->> '$.value.p_value' FROM r"), 5e-6);
-  assert_double_near(-2.1469104, sql_double(db, "SELECT j ->> '$.value.ci_low' FROM r"), 5e-8);
-  assert_double_near(0.1469104, sql_double(db, "SELECT j ->> '$.value.ci_high' FROM r"), 5e-8);
+  assert_double_near(-1, sqltest_double(db, "SELECT j ->> '$.value.difference' FROM r"), 1e-14);
+  assert_double_near(-1.8325, sqltest_double(db, "SELECT j ->> '$.value.t' FROM r"), 5e-5);
+  assert_double_near(17.9, sqltest_double(db, "SELECT j ->> '$.value.df' FROM r"), 5e-2);
+  assert_double_near(0.08356, sqltest_double(db, "SELECT j ->> '$.value.p_value' FROM r"), 5e-6);
+  assert_double_near(-2.1469104, sqltest_double(db, "SELECT j ->> '$.value.ci_low' FROM r"), 5e-8);
+  assert_double_near(0.1469104, sqltest_double(db, "SELECT j ->> '$.value.ci_high' FROM r"), 5e-8);
   /* Nobody converted: the conversion test says why it has no p-value. */
   assert_sql_text(db, "SELECT j ->> '$.reason' FROM r", "no row converted: nothing to compare");
   assert_sql_text(db, "SELECT json_type(j, '$.p_value') FROM r", "null");
@@ -153,21 +140,21 @@ static void test_against_plain_sql(void **state) {
       " JOIN s ON s.v = a.value ->> 'variant'",
       "2");
   {
-    double z_sql = sql_double(db,
+    double z_sql = sqltest_double(db,
         "SELECT (b.rate - a.rate) / sqrt(p * (1 - p) * (1.0 / a.n + 1.0 / b.n)) FROM"
         " (SELECT * FROM s WHERE v = 'control') a, (SELECT * FROM s WHERE v = 'offer') b,"
         " (SELECT avg(c) AS p FROM t)");
-    double z = sql_double(db, "SELECT j ->> '$.z' FROM r");
-    double p = sql_double(db, "SELECT j ->> '$.p_value' FROM r");
+    double z = sqltest_double(db, "SELECT j ->> '$.z' FROM r");
+    double p = sqltest_double(db, "SELECT j ->> '$.p_value' FROM r");
     assert_double_near(z_sql, z, 1e-12);
     assert_double_near(erfc(fabs(z_sql) / sqrt(2)), p, 1e-14);
     /* The unpooled interval, written out: diff -+ 1.959963984540054 se. */
     assert_double_near(
-        sql_double(db,
+        sqltest_double(db,
             "SELECT b.rate - a.rate - 1.959963984540054 * sqrt(a.rate * (1 - a.rate) / a.n"
             " + b.rate * (1 - b.rate) / b.n) FROM (SELECT * FROM s WHERE v = 'control') a,"
             " (SELECT * FROM s WHERE v = 'offer') b"),
-        sql_double(db, "SELECT j ->> '$.ci_low' FROM r"), 1e-14);
+        sqltest_double(db, "SELECT j ->> '$.ci_low' FROM r"), 1e-14);
   }
 }
 
@@ -189,10 +176,10 @@ static void test_small_example_by_hand(void **state) {
       "[[{\"variant\":\"A\",\"n\":4,\"conversions\":1,\"rate\":0.25},"
       "{\"variant\":\"B\",\"n\":4,\"conversions\":2,\"rate\":0.5}],0,"
       "\"two-proportion z-test\",0.25]");
-  assert_double_near(0.7302967, sql_double(db, "SELECT j ->> '$.z' FROM r"), 5e-8);
-  assert_double_near(0.4652088, sql_double(db, "SELECT j ->> '$.p_value' FROM r"), 5e-8);
-  assert_double_near(-0.3981972, sql_double(db, "SELECT j ->> '$.ci_low' FROM r"), 5e-8);
-  assert_double_near(0.8981972, sql_double(db, "SELECT j ->> '$.ci_high' FROM r"), 5e-8);
+  assert_double_near(0.7302967, sqltest_double(db, "SELECT j ->> '$.z' FROM r"), 5e-8);
+  assert_double_near(0.4652088, sqltest_double(db, "SELECT j ->> '$.p_value' FROM r"), 5e-8);
+  assert_double_near(-0.3981972, sqltest_double(db, "SELECT j ->> '$.ci_low' FROM r"), 5e-8);
+  assert_double_near(0.8981972, sqltest_double(db, "SELECT j ->> '$.ci_high' FROM r"), 5e-8);
   assert_sql_text(db, "SELECT j ->> '$.warning' FROM r",
                   "an expected count is below 5 (smallest 1.5): the approximation is "
                   "poor, prefer an exact test");

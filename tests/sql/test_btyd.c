@@ -36,19 +36,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static double sql_double(sqlite3 *db, const char *zSql) {
-  char *z = sqltest_text(db, zSql);
-  double v;
-  if (strcmp(z, "NULL") == 0 || z[0] == '<') {
-    print_error("%s\n  gave %s, not a number\n", zSql, z);
-    free(z);
-    fail();
-  }
-  v = strtod(z, NULL);
-  free(z);
-  return v;
-}
-
 static double exponential(void) { return -log(1 - rng_unit()); } /* Exp(1) */
 
 /* A table c(id, x, t_x, T, avg_value) of n customers drawn from the models
@@ -237,7 +224,7 @@ static void test_p_alive_formula(void **state) {
     double want = 1 / (1 + a / (b + h[0] - 1) * pow((alpha + h[2]) / (alpha + h[1]), r + h[0]));
     snprintf(zSql, sizeof zSql, "SELECT bgnbd_p_alive(" BG ", %.17g, %.17g, %.17g)", h[0],
              h[1], h[2]);
-    assert_double_near(want, sql_double(db, zSql), 1e-14);
+    assert_double_near(want, sqltest_double(db, zSql), 1e-14);
   }
 }
 
@@ -245,27 +232,27 @@ static void test_p_alive_formula(void **state) {
 ** (bgnbd_p_k), summed in SQL. */
 static void test_expected_is_the_mean_of_p_k(void **state) {
   sqlite3 *db = *state;
-  double mean = sql_double(db,
+  double mean = sqltest_double(db,
       "WITH RECURSIVE k(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM k WHERE k < 3000)"
       " SELECT sum(k * bgnbd_p_k(" BG ", k, 39)) FROM k");
-  double total = sql_double(db,
+  double total = sqltest_double(db,
       "WITH RECURSIVE k(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM k WHERE k < 3000)"
       " SELECT sum(bgnbd_p_k(" BG ", k, 39)) FROM k");
   assert_double_near(1, total, 1e-10);
-  assert_double_near(sql_double(db, "SELECT bgnbd_expected(" BG ", 39, 0, 0, 0)"), mean,
+  assert_double_near(sqltest_double(db, "SELECT bgnbd_expected(" BG ", 39, 0, 0, 0)"), mean,
                      1e-10);
   /* P(no purchase) = (alpha / (alpha + t))^r */
   assert_double_near(pow(4.414 / (4.414 + 39), 0.243),
-                     sql_double(db, "SELECT bgnbd_p_k(" BG ", 0, 39)"), 1e-14);
+                     sqltest_double(db, "SELECT bgnbd_p_k(" BG ", 0, 39)"), 1e-14);
 }
 
 static void test_gg_expected_value_and_clv(void **state) {
   sqlite3 *db = *state;
   /* (v + x m) p / (p x + q - 1), and p v / (q - 1) when x = 0 */
   assert_double_near((15.44 + 2 * 22.35) * 6.25 / (6.25 * 2 + 3.74 - 1),
-                     sql_double(db, "SELECT gg_expected_value(" GG ", 2, 22.35)"), 1e-12);
+                     sqltest_double(db, "SELECT gg_expected_value(" GG ", 2, 22.35)"), 1e-12);
   assert_double_near(6.25 * 15.44 / 2.74,
-                     sql_double(db, "SELECT gg_expected_value(" GG ", 0, NULL)"), 1e-12);
+                     sqltest_double(db, "SELECT gg_expected_value(" GG ", 0, NULL)"), 1e-12);
   /* one step: the value of the step's purchases, discounted once */
   assert_sql_text(db,
       "SELECT abs(clv(" BG ", " GG ", 2, 30.43, 38.86, 22.35, 1, 4.345, 0.01) -"
@@ -395,7 +382,7 @@ static void assert_fhl_estimates(sqlite3 *db, const char *zFit) {
                     {"b", 2.426, 0.0005}, {"ll", -9582.4, 0.05}};
   for (size_t i = 0; i < sizeof aPublished / sizeof aPublished[0]; i++) {
     snprintf(zSql, sizeof zSql, "SELECT json_extract(%s, '$.%s')", zFit, aPublished[i].zKey);
-    assert_double_near(aPublished[i].published, sql_double(db, zSql), aPublished[i].halfUnit);
+    assert_double_near(aPublished[i].published, sqltest_double(db, zSql), aPublished[i].halfUnit);
   }
   snprintf(zSql, sizeof zSql, "SELECT json_extract(%s, '$.n') || ' ' || json_extract(%s,"
            " '$.converged')", zFit, zFit);
@@ -413,9 +400,9 @@ static void test_cdnow_bgnbd(void **state) {
   ** the next 39 weeks (Hardie's spreadsheet), with the fitted and with the
   ** published parameters */
   assert_sql_text(db, "SELECT x || ' ' || t_x || ' ' || T FROM s WHERE id = 1", "2.0 30.43 38.86");
-  assert_double_near(1.226, sql_double(db,
+  assert_double_near(1.226, sqltest_double(db,
       "SELECT bgnbd_expected(bg, 39, x, t_x, T) FROM m, s WHERE id = 1"), 0.0005);
-  assert_double_near(1.226, sql_double(db,
+  assert_double_near(1.226, sqltest_double(db,
       "SELECT bgnbd_expected(" BG ", 39, x, t_x, T) FROM s WHERE id = 1"), 0.0005);
 }
 
@@ -431,9 +418,9 @@ static void test_cdnow_gamma_gamma(void **state) {
   ** to the cent, which moves v by about 0.008 (15.4477 here; the exact
   ** means of the raw transactions give 15.4435, test_cdnow_raw_transactions),
   ** so v is checked to 0.01 here. */
-  assert_double_near(6.25, sql_double(db, "SELECT json_extract(gg, '$.p') FROM m"), 0.005);
-  assert_double_near(3.74, sql_double(db, "SELECT json_extract(gg, '$.q') FROM m"), 0.005);
-  assert_double_near(15.44, sql_double(db, "SELECT json_extract(gg, '$.v') FROM m"), 0.01);
+  assert_double_near(6.25, sqltest_double(db, "SELECT json_extract(gg, '$.p') FROM m"), 0.005);
+  assert_double_near(3.74, sqltest_double(db, "SELECT json_extract(gg, '$.q') FROM m"), 0.005);
+  assert_double_near(15.44, sqltest_double(db, "SELECT json_extract(gg, '$.v') FROM m"), 0.01);
 }
 
 /* From the raw transactions of the 2,357-customer sample, summarised with
@@ -494,9 +481,9 @@ static void test_cdnow_raw_transactions(void **state) {
 
   sqltest_exec(db, "CREATE TABLE m AS SELECT bgnbd_fit(x, t_x, T) AS bg, gg_fit(x, zbar) AS gg FROM cal");
   assert_fhl_estimates(db, "(SELECT bg FROM m)");
-  assert_double_near(6.25, sql_double(db, "SELECT json_extract(gg, '$.p') FROM m"), 0.005);
-  assert_double_near(3.74, sql_double(db, "SELECT json_extract(gg, '$.q') FROM m"), 0.005);
-  assert_double_near(15.44, sql_double(db, "SELECT json_extract(gg, '$.v') FROM m"), 0.005);
+  assert_double_near(6.25, sqltest_double(db, "SELECT json_extract(gg, '$.p') FROM m"), 0.005);
+  assert_double_near(3.74, sqltest_double(db, "SELECT json_extract(gg, '$.q') FROM m"), 0.005);
+  assert_double_near(15.44, sqltest_double(db, "SELECT json_extract(gg, '$.v') FROM m"), 0.005);
 }
 
 int main(void) {

@@ -45,12 +45,6 @@ static void shuffle_rows(double *x, size_t n, int d) {
   }
 }
 
-/* A standard normal draw (Box-Muller). */
-static double rng_normal(void) {
-  double u = rng_unit(), v = rng_unit();
-  return sqrt(-2 * log(1 - u)) * cos(6.283185307179586 * v);
-}
-
 /* n points in each of `blobs` Gaussian blobs of sd 1 around centers 50
 ** apart in d dimensions; label[i] is the blob of row i. */
 static double *make_blobs(int blobs, size_t n, int d, int *label) {
